@@ -1,0 +1,666 @@
+"""The agreement model: a structured description of one budget agreement.
+
+Identifiers are English; descriptions (shown in the JSON Schema and in
+``budgetcheck init``) are German. Enum values are lower-case ASCII; domain terms
+that have no faithful English name keep their German name (``traegerbudget``,
+``sozialraum``, ``schwerpunkttraeger`` ...).
+
+Three states are kept apart everywhere:
+
+* a value that is stated (``True``, ``False``, a number, an enum value),
+* for clauses: ``status: ausgeschlossen`` -- the agreement excludes or
+  contradicts the clause (known false),
+* a value that is *not stated* (the field is left out, or a clause has
+  ``status: nicht_geregelt``). Not stated is never treated as fulfilled: rules
+  that depend on it come out *ungeklärt*.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+from typing import Annotated, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = 1
+
+# Upper bound for any amount: well above every public budget, low enough that
+# arithmetic in the engine stays exact enough and that hostile numbers are refused.
+MAX_AMOUNT = 1e13
+
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=100_000_000)]
+ShortText = Annotated[str, Field(max_length=2_000)]
+LongText = Annotated[str, Field(max_length=20_000)]
+
+
+class Base(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        use_enum_values=False,
+        validate_default=False,
+        str_strip_whitespace=False,
+    )
+
+
+# --------------------------------------------------------------------------- enums
+
+
+class AgreementStatus(str, Enum):
+    """Bearbeitungsstand der Vereinbarung."""
+
+    entwurf = "entwurf"
+    unterzeichnet = "unterzeichnet"
+
+
+class FieldOfWork(str, Enum):
+    """Arbeitsfeld."""
+
+    kinder_jugendhilfe = "kinder_jugendhilfe"  # SGB VIII
+    eingliederungshilfe = "eingliederungshilfe"  # SGB IX (bis 2019: SGB XII / BSHG)
+    sozialhilfe = "sozialhilfe"  # SGB XII / BSHG ohne Eingliederungshilfe
+    sonstiges = "sonstiges"
+
+
+class ProviderKind(str, Enum):
+    frei_gemeinnuetzig = "frei_gemeinnuetzig"
+    privat_gewerblich = "privat_gewerblich"
+    oeffentlich = "oeffentlich"
+
+
+class ProviderRole(str, Enum):
+    alleiniger_traeger = "alleiniger_traeger"
+    schwerpunkttraeger = "schwerpunkttraeger"
+    verbundmitglied = "verbundmitglied"
+    gewaehrleistungstraeger = "gewaehrleistungstraeger"
+    subunternehmer = "subunternehmer"
+
+
+class BudgetForm(str, Enum):
+    traegerbudget = "traegerbudget"
+    sozialraumbudget = "sozialraumbudget"
+    verwaltungsintern = "verwaltungsintern"  # Budget verbleibt in der Verwaltung (ASD, WJH)
+    verfuegungsfonds = "verfuegungsfonds"
+    fachleistungsstunden = "fachleistungsstunden"
+
+
+class BudgetHolder(str, Enum):
+    """Wer das Geld hält bzw. bewirtschaftet."""
+
+    traeger = "traeger"
+    traegerverbund = "traegerverbund"
+    gemeinnuetzige_gesellschaft = "gemeinnuetzige_gesellschaft"
+    asd = "asd"
+    wirtschaftliche_jugendhilfe = "wirtschaftliche_jugendhilfe"
+    verwaltung = "verwaltung"
+
+
+class AllocationModel(str, Enum):
+    monopolist = "monopolist"
+    traegerverbund = "traegerverbund"
+    gewaehrleistungstraeger = "gewaehrleistungstraeger"
+    gemeinnuetzige_gesellschaft = "gemeinnuetzige_gesellschaft"
+    einzelvereinbarungen = "einzelvereinbarungen"
+
+
+class Scope(str, Enum):
+    """Räumlicher Zuschnitt, auf den sich das Budget bezieht."""
+
+    quartier = "quartier"
+    sozialraum = "sozialraum"
+    planungsraum = "planungsraum"
+    bezirk = "bezirk"
+    gesamtstadt = "gesamtstadt"
+    landkreis = "landkreis"
+    land = "land"
+
+
+class ClaimType(str, Enum):
+    subjektbezogen = "subjektbezogen"  # individueller Rechtsanspruch
+    objektbezogen = "objektbezogen"  # Infrastruktur
+
+
+class Setting(str, Enum):
+    ambulant = "ambulant"
+    teilstationaer = "teilstationaer"
+    stationaer = "stationaer"
+    offen = "offen"  # offene, niedrigschwellige Angebote
+
+
+class Dimension(str, Enum):
+    fallspezifisch = "fallspezifisch"
+    falluebergreifend = "falluebergreifend"
+    fallunspezifisch = "fallunspezifisch"
+
+
+class ServiceCategory(str, Enum):
+    hilfen_zur_erziehung = "hilfen_zur_erziehung"
+    eingliederungshilfe = "eingliederungshilfe"
+    sajf_sha = "sajf_sha"
+    offene_kinder_jugendarbeit = "offene_kinder_jugendarbeit"
+    jugendsozialarbeit = "jugendsozialarbeit"
+    familienfoerderung = "familienfoerderung"
+    sozialhilfe = "sozialhilfe"
+    sonstiges = "sonstiges"
+
+
+class CalculationBasis(str, Enum):
+    vorjahr_ist = "vorjahr_ist"
+    mehrjahresdurchschnitt = "mehrjahresdurchschnitt"
+    jahrespauschalen = "jahrespauschalen"  # Pauschale je Klient x Fallzahl
+    landesentgelte = "landesentgelte"  # auf Landesebene vereinbarte Leistungsentgelte
+    sozialindikatoren = "sozialindikatoren"
+    fallprognose = "fallprognose"
+    tatsaechliche_kosten = "tatsaechliche_kosten"
+
+
+class ClauseStatus(str, Enum):
+    vereinbart = "vereinbart"
+    ausgeschlossen = "ausgeschlossen"
+    nicht_geregelt = "nicht_geregelt"
+
+
+class IncreaseMechanism(str, Enum):
+    automatisch = "automatisch"
+    index = "index"
+    nachverhandlung = "nachverhandlung"
+    keine = "keine"
+
+
+class AdjustmentTiming(str, Enum):
+    unterjaehrig = "unterjaehrig"
+    folgejahr = "folgejahr"
+
+
+class OverspendingMode(str, Enum):
+    anspruch = "anspruch"  # verbindliche Nachfinanzierung
+    ermessen = "ermessen"  # Nachfinanzierung nach Ermessen des Budgetgebers
+    keine = "keine"
+
+
+class SurplusHandling(str, Enum):
+    verbleibt_beim_traeger = "verbleibt_beim_traeger"
+    teilweise = "teilweise"
+    rueckzahlung = "rueckzahlung"
+
+
+class SelectionProcedure(str, Enum):
+    keines = "keines"
+    interessenbekundung = "interessenbekundung"
+    jugendhilfeausschuss = "jugendhilfeausschuss"
+    ausschreibung_gwb = "ausschreibung_gwb"
+    ausschreibung_vgv = "ausschreibung_vgv"
+    ausschreibung_uvgo = "ausschreibung_uvgo"
+    bewerbungsverfahren = "bewerbungsverfahren"  # offenes Bewerbungsverfahren ohne Vergaberecht
+
+
+class OutsideProviderPayer(str, Enum):
+    budget = "budget"
+    oeffentlicher_traeger = "oeffentlicher_traeger"
+    leistungsberechtigte = "leistungsberechtigte"
+
+
+class Principle(str, Enum):
+    """Die fünf Prinzipien des Fachkonzepts Sozialraumorientierung."""
+
+    wille = "wille"
+    eigeninitiative = "eigeninitiative"
+    ressourcen = "ressourcen"
+    zielgruppenuebergreifend = "zielgruppenuebergreifend"
+    kooperation = "kooperation"
+
+
+class EarmarkPurpose(str, Enum):
+    ehrenamt = "ehrenamt"
+    fortbildung = "fortbildung"
+    vernetzung = "vernetzung"
+    fallunspezifische_arbeit = "fallunspezifische_arbeit"
+    sonstiges = "sonstiges"
+
+
+class Instalments(str, Enum):
+    monatlich = "monatlich"
+    quartalsweise = "quartalsweise"
+    halbjaehrlich = "halbjaehrlich"
+    jaehrlich = "jaehrlich"
+    nach_abrechnung = "nach_abrechnung"
+
+
+# --------------------------------------------------------------------------- parts
+
+
+class Period(Base):
+    start: Optional[dt.date] = Field(None, description="Beginn der Laufzeit")
+    end: Optional[dt.date] = Field(None, description="Ende der Laufzeit")
+
+
+class Meta(Base):
+    title: ShortText = Field(description="Titel der Vereinbarung")
+    identifier: Optional[ShortText] = Field(None, description="Aktenzeichen oder Kennung")
+    status: Optional[AgreementStatus] = Field(None, description="Entwurf oder unterzeichnet")
+    version: Optional[ShortText] = Field(None, description="Fassung bzw. Versionsstand")
+    draft_date: Optional[dt.date] = Field(None, description="Datum des Entwurfs")
+    land: Optional[ShortText] = Field(None, description="Bundesland")
+    municipality: Optional[ShortText] = Field(None, description="Kommune bzw. Kreis")
+    district: Optional[ShortText] = Field(None, description="Bezirk")
+    signing_date: Optional[dt.date] = Field(None, description="Datum der Unterzeichnung")
+    period: Optional[Period] = Field(None, description="Laufzeit")
+
+
+class Giver(Base):
+    name: Optional[ShortText] = Field(None, description="Budgetgeber (öffentlicher Träger)")
+    unit_with_regiekompetenz: Optional[ShortText] = Field(
+        None, description="Stelle mit Regiekompetenz, z. B. ASD oder Jugendamt"
+    )
+
+
+class Taker(Base):
+    name: Optional[ShortText] = Field(None, description="Name des Budgetnehmers")
+    kind: Optional[ProviderKind] = Field(None, description="Art des Trägers")
+    wertorientierung: Optional[ShortText] = Field(
+        None, description="Wertorientierung, z. B. evangelisch, katholisch, weltanschaulich neutral"
+    )
+    role: Optional[ProviderRole] = Field(None, description="Rolle im Budgetmodell")
+    anchored_in_sozialraum: Optional[bool] = Field(
+        None, description="Im Quartier/Sozialraum verankert (laut Vereinbarung oder Nachweis)"
+    )
+    anchoring_evidence: Optional[list[ShortText]] = Field(
+        None, description="Nachweise der Verankerung im Sozialraum (frei formuliert)"
+    )
+
+
+class Parties(Base):
+    giver: Optional[Giver] = Field(None, description="Budgetgeber")
+    takers: Optional[list[Taker]] = Field(None, description="Budgetnehmer (ein oder mehrere Träger)")
+
+
+class BudgetModel(Base):
+    budget_form: Optional[BudgetForm] = Field(None, description="Form des Budgets")
+    holder: Optional[BudgetHolder] = Field(None, description="Wer das Budget hält")
+    managed_by: Optional[BudgetHolder] = Field(None, description="Wer das Budget verwaltet/bewirtschaftet")
+    provider_has_full_disposal: Optional[bool] = Field(
+        None,
+        description="Träger verfügt in vollem Umfang über das Budget, unabhängig von der Fallzahl "
+        "(wichtig, wenn die Wirtschaftliche Jugendhilfe verwaltet)",
+    )
+    allocation_model: Optional[AllocationModel] = Field(None, description="Aufteilungsmodell (ISSAB 6.3)")
+    scope: Optional[Scope] = Field(None, description="Räumlicher Zuschnitt des Budgets")
+    temporary_step: Optional[bool] = Field(
+        None, description="Ausdrücklich als befristeter Zwischenschritt vereinbart"
+    )
+    includes_verfuegungsfonds: Optional[bool] = Field(
+        None, description="Ein Verfügungsfonds ist Teil dieses Budgets"
+    )
+    flat_rate_per_client: Optional[bool] = Field(
+        None, description="Finanzierung über einheitliche Pauschalen je Klient"
+    )
+
+
+class Sozialraum(Base):
+    name: Optional[ShortText] = Field(None, description="Name des Sozialraums")
+    inhabitants: Optional[Count] = Field(None, description="Einwohnerzahl")
+    planning_area: Optional[ShortText] = Field(None, description="Planungsraum")
+
+
+class Service(Base):
+    name: Optional[ShortText] = Field(None, description="Bezeichnung der Leistung")
+    legal_basis: Optional[ShortText] = Field(None, description="Rechtsgrundlage, z. B. '§§ 27 ff. SGB VIII'")
+    category: Optional[ServiceCategory] = Field(None, description="Leistungsbereich")
+    claim: Optional[ClaimType] = Field(
+        None, description="subjektbezogen (individueller Rechtsanspruch) oder objektbezogen (Infrastruktur)"
+    )
+    setting: Optional[Setting] = Field(None, description="ambulant, teilstationär, stationär oder offen")
+    dimensions: Optional[list[Dimension]] = Field(None, description="Dimensionen der Arbeit")
+    actual_costs_covered: Optional[bool] = Field(
+        None, description="Tatsächliche Kosten des Trägers werden berücksichtigt (SAJF/SHA)"
+    )
+
+
+class Teilbudget(Base):
+    name: Optional[ShortText] = Field(None, description="Bezeichnung, z. B. 'Teilbudget A'")
+    purpose: Optional[ShortText] = Field(None, description="Zweck")
+    amount: Optional[Amount] = Field(None, description="Betrag pro Jahr in EUR")
+    share_percent: Optional[Percent] = Field(None, description="Anteil am Gesamtbudget in Prozent")
+    holder: Optional[BudgetHolder] = Field(None, description="Wer dieses Teilbudget hält")
+    shiftable: Optional[bool] = Field(None, description="Mittel zwischen Teilbudgets verschiebbar")
+    dimension: Optional[Dimension] = Field(None, description="Dimension der Arbeit, die es finanziert")
+    for_existing_cases: Optional[bool] = Field(None, description="Finanziert Altfälle")
+    for_high_cost_cases: Optional[bool] = Field(
+        None, description="Finanziert besonders kostenintensive, unbeeinflussbare Einzelfälle"
+    )
+
+
+class ConditionalShare(Base):
+    share_percent: Optional[Percent] = Field(None, description="Anteil in Prozent")
+    condition: Optional[ShortText] = Field(None, description="Bedingung für die Auszahlung")
+
+
+class Payout(Base):
+    instalments: Optional[Instalments] = Field(None, description="Auszahlungsrhythmus")
+    unconditional_share_percent: Optional[Percent] = Field(
+        None, description="Unbedingt ausgezahlter Anteil in Prozent"
+    )
+    conditional_shares: Optional[list[ConditionalShare]] = Field(
+        None, description="Bedingt ausgezahlte Anteile mit ihren Bedingungen"
+    )
+    available_at_period_start: Optional[bool] = Field(
+        None, description="Mittel stehen zu Beginn des Abrechnungszeitraums zur Verfügung"
+    )
+    section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+
+
+class Bonus(Base):
+    share_percent: Optional[Percent] = Field(None, description="Leistungsbonus in Prozent des Budgets")
+    conditions: Optional[ShortText] = Field(None, description="Bedingungen des Leistungsbonus")
+    section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+
+
+class Earmark(Base):
+    purpose: Optional[EarmarkPurpose] = Field(None, description="Zweck der Zweckbindung")
+    share_percent: Optional[Percent] = Field(None, description="Anteil in Prozent")
+    amount: Optional[Amount] = Field(None, description="Betrag in EUR")
+    description: Optional[ShortText] = Field(None, description="Beschreibung")
+    section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+
+
+class Budget(Base):
+    amount_per_year: Optional[Amount] = Field(None, description="Budget pro Jahr in EUR")
+    calculation_basis: Optional[list[CalculationBasis]] = Field(None, description="Berechnungsgrundlage(n)")
+    previous_year_actual_costs: Optional[Amount] = Field(
+        None, description="Tatsächliche Kosten des Vorjahres in EUR, soweit bekannt"
+    )
+    reduction_reason: Optional[ShortText] = Field(
+        None, description="Begründung, falls das Budget unter den Vorjahreskosten liegt"
+    )
+    teilbudgets: Optional[list[Teilbudget]] = Field(None, description="Teilbudgets")
+    payout: Optional[Payout] = Field(None, description="Auszahlungsmodalitäten")
+    bonus: Optional[Bonus] = Field(None, description="Leistungsbonus")
+    earmarks: Optional[list[Earmark]] = Field(None, description="Zweckbindungen")
+
+
+# --------------------------------------------------------------------------- clauses
+
+
+class Clause(Base):
+    """A provision of the agreement: agreed, excluded (or contrary), or not stated."""
+
+    status: ClauseStatus = Field(
+        ClauseStatus.nicht_geregelt,
+        description="vereinbart, ausgeschlossen (oder widersprechend geregelt) oder nicht_geregelt",
+    )
+    section: Optional[ShortText] = Field(None, description="Fundstelle, z. B. '§ 7 Abs. 2'")
+    wording: Optional[LongText] = Field(None, description="Wortlaut (optional)")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
+
+
+class ChoiceClause(Clause):
+    opening_clause: Optional[bool] = Field(
+        None, description="Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen"
+    )
+    outside_provider_paid_by: Optional[OutsideProviderPayer] = Field(
+        None, description="Wer bei Wahl eines Trägers außerhalb des Budgets zahlt"
+    )
+    limited_to_budget_holders: Optional[bool] = Field(
+        None, description="Wahl ist auf die Budgetnehmer beschränkt"
+    )
+
+
+class ProviderAccessClause(Clause):
+    open_to_new_providers: Optional[bool] = Field(
+        None, description="Weitere im Sozialraum verankerte Träger können ein Budget abschließen"
+    )
+    admission_rules: Optional[bool] = Field(None, description="Regeln zur Aufnahme neuer Kooperationspartner")
+    exclusivity: Optional[bool] = Field(None, description="Exklusivität für die Budgetnehmer")
+    referral_quota_percent: Optional[Percent] = Field(
+        None, description="Vorrangige Fallzuweisungsquote für ausgewählte Träger in Prozent"
+    )
+    transitional_guarantee: Optional[bool] = Field(
+        None, description="Befristete Bestandsgarantie für bestehende Träger in der Einstiegsphase"
+    )
+
+
+class SelectionClause(Clause):
+    procedure: Optional[SelectionProcedure] = Field(None, description="Auswahlverfahren")
+    transparent_criteria: Optional[bool] = Field(
+        None, description="Transparente jugendhilfespezifische Qualitätskriterien"
+    )
+    published: Optional[bool] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
+
+
+class CostIncreaseClause(Clause):
+    mechanism: Optional[IncreaseMechanism] = Field(None, description="Wie Kostensteigerungen berücksichtigt werden")
+    covers_tariff: Optional[bool] = Field(None, description="Tarifsteigerungen sind erfasst")
+
+
+class FrameworkClause(Clause):
+    framework_name: Optional[ShortText] = Field(None, description="Landesrahmenvertrag, der gilt")
+    individual_agreements_remain: Optional[bool] = Field(
+        None,
+        description="Einzelvereinbarungen nach §§ 77, 78a ff. SGB VIII / §§ 123 ff. SGB IX bleiben bestehen",
+    )
+
+
+class DemandAdjustmentClause(Clause):
+    trigger: Optional[ShortText] = Field(None, description="Auslöser der Anpassung")
+    threshold_percent: Optional[Percent] = Field(None, description="Schwelle in Prozent")
+    timing: Optional[AdjustmentTiming] = Field(None, description="Wirkung unterjährig oder erst im Folgejahr")
+    social_changes_count: Optional[bool] = Field(
+        None, description="Demografische und sozialstrukturelle Veränderungen zählen als Anlass"
+    )
+
+
+class OverspendingClause(Clause):
+    mode: Optional[OverspendingMode] = Field(None, description="Nachfinanzierung: anspruch, ermessen, keine")
+    procedure: Optional[ShortText] = Field(None, description="Verfahren der Nachfinanzierung")
+
+
+class SurplusClause(Clause):
+    handling: Optional[SurplusHandling] = Field(None, description="Umgang mit Überschüssen")
+    retained_share_percent: Optional[Percent] = Field(
+        None, description="Anteil der Überschüsse, der beim Träger verbleibt, in Prozent"
+    )
+    use: Optional[ShortText] = Field(None, description="Verwendung der Überschüsse")
+
+
+class SchlichtungClause(Clause):
+    callable_by_both: Optional[bool] = Field(
+        None, description="Budgetgeber und Budgetnehmer können die Schlichtungsstelle anrufen"
+    )
+
+
+class TerminationClause(Clause):
+    notice_months: Optional[Count] = Field(None, description="Kündigungsfrist in Monaten")
+
+
+class PrinciplesClause(Clause):
+    principles: Optional[list[Principle]] = Field(
+        None, description="Ausdrücklich vereinbarte Prinzipien des Fachkonzepts Sozialraumorientierung"
+    )
+
+
+class SteeringClause(Clause):
+    parity: Optional[bool] = Field(None, description="Paritätisch besetzt")
+    reviews_agreements: Optional[bool] = Field(None, description="Begleitet und überprüft die Vereinbarungen")
+    composition: Optional[ShortText] = Field(None, description="Zusammensetzung")
+
+
+class AnchoringClause(Clause):
+    criteria: Optional[list[ShortText]] = Field(None, description="Kriterien der Verankerung im Quartier")
+
+
+class EvaluationClause(Clause):
+    criteria_agreed_before_start: Optional[bool] = Field(
+        None, description="Kriterienkatalog vor Aufnahme der Tätigkeit vereinbart"
+    )
+
+
+class TrainingClause(Clause):
+    share_percent: Optional[Percent] = Field(None, description="Anteil für gemeinsame Fortbildung in Prozent")
+    joint: Optional[bool] = Field(None, description="Gemeinsame Fortbildung von öffentlichem und freiem Träger")
+
+
+class DecisionClause(Clause):
+    provider_decides_on_granting: Optional[bool] = Field(
+        None, description="Der Leistungserbringer entscheidet über die Gewährung von Hilfen"
+    )
+
+
+class ChildProtectionClause(Clause):
+    section_8a: Optional[bool] = Field(None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII")
+    section_72a: Optional[bool] = Field(None, description="Vereinbarung nach § 72a SGB VIII")
+
+
+class PlanningClause(Clause):
+    indicators: Optional[bool] = Field(None, description="Sozialräumliche Indikatoren")
+    small_area_data: Optional[bool] = Field(None, description="Kleinräumige Daten")
+
+
+class DimensionsClause(Clause):
+    dimensions: Optional[list[Dimension]] = Field(None, description="Vertraglich festgeschriebene Dimensionen")
+
+
+class Clauses(Base):
+    legal_claims_preserved: Clause = Field(
+        default_factory=Clause, description="Individuelle Rechtsansprüche bleiben unberührt"
+    )
+    choice_of_provider: ChoiceClause = Field(
+        default_factory=ChoiceClause, description="Wunsch- und Wahlrecht der Leistungsberechtigten"
+    )
+    provider_access: ProviderAccessClause = Field(
+        default_factory=ProviderAccessClause,
+        description="Zugang weiterer Träger, Exklusivität, Fallzuweisungsquoten",
+    )
+    selection_procedure: SelectionClause = Field(
+        default_factory=SelectionClause, description="Auswahlverfahren der Budgetnehmer"
+    )
+    transparent_planning: Clause = Field(
+        default_factory=Clause, description="Offene und transparente Verfahren in Planung und Umsetzung"
+    )
+    beneficiary_participation: Clause = Field(
+        default_factory=Clause, description="Beteiligung der Leistungsberechtigten an der Weiterentwicklung"
+    )
+    cost_increases: CostIncreaseClause = Field(
+        default_factory=CostIncreaseClause, description="Berücksichtigung von Kostensteigerungen (Tarif)"
+    )
+    framework_agreements: FrameworkClause = Field(
+        default_factory=FrameworkClause, description="Landesrahmenverträge und Einzelvereinbarungen"
+    )
+    demand_adjustment: DemandAdjustmentClause = Field(
+        default_factory=DemandAdjustmentClause, description="Budgetanpassung bei Nachfrageänderung"
+    )
+    overspending: OverspendingClause = Field(
+        default_factory=OverspendingClause, description="Umgang mit Budgetüberschreitungen (Nachfinanzierung)"
+    )
+    surplus: SurplusClause = Field(default_factory=SurplusClause, description="Umgang mit Überschüssen")
+    schiedsstelle: Clause = Field(
+        default_factory=Clause,
+        description="Schiedsstellenfähigkeit: vereinbart = erhalten, ausgeschlossen = ausgeschlossen",
+    )
+    schlichtungsstelle: SchlichtungClause = Field(
+        default_factory=SchlichtungClause, description="Schlichtungsstelle für Konfliktfälle"
+    )
+    renegotiation: Clause = Field(
+        default_factory=Clause, description="Nachverhandlung bei unvorhergesehener Veränderung"
+    )
+    termination: TerminationClause = Field(default_factory=TerminationClause, description="Kündigung")
+    existing_cases: Clause = Field(default_factory=Clause, description="Überleitung bestehender Fälle (Altfälle)")
+    fachkonzept_principles: PrinciplesClause = Field(
+        default_factory=PrinciplesClause, description="Prinzipien des Fachkonzepts Sozialraumorientierung"
+    )
+    participatory_planning: Clause = Field(
+        default_factory=Clause, description="Partizipative Hilfeplanung / Gesamtplanung"
+    )
+    cooperation_networking: Clause = Field(
+        default_factory=Clause, description="Kooperation und Vernetzung mit anderen Fachkräften und Diensten"
+    )
+    steering_committee: SteeringClause = Field(default_factory=SteeringClause, description="Steuerungsgremium")
+    anchoring_criteria: AnchoringClause = Field(
+        default_factory=AnchoringClause, description="Kriterien der Verankerung im Quartier/Sozialraum"
+    )
+    evaluation_procedure: EvaluationClause = Field(
+        default_factory=EvaluationClause, description="Verfahren zur Bewertung der geleisteten Arbeit"
+    )
+    scientific_evaluation: Clause = Field(
+        default_factory=Clause, description="Wissenschaftliche Begleitung und Evaluation"
+    )
+    reporting_controlling: Clause = Field(
+        default_factory=Clause, description="Berichtswesen und Systemcontrolling"
+    )
+    training: TrainingClause = Field(default_factory=TrainingClause, description="Gemeinsame Fortbildung")
+    public_body_decides: DecisionClause = Field(
+        default_factory=DecisionClause,
+        description="Der öffentliche Träger entscheidet über jede Hilfe (Hilfeplan, Regiekompetenz)",
+    )
+    sozialraumteams: Clause = Field(
+        default_factory=Clause, description="Hilfeplanverfahren mit Sozialraumteams unter Regie des öffentlichen Trägers"
+    )
+    role_separation: Clause = Field(
+        default_factory=Clause, description="Rollen von Gewährung und Leistungserbringung getrennt"
+    )
+    child_protection: ChildProtectionClause = Field(
+        default_factory=ChildProtectionClause, description="Kinderschutz (§ 8a Abs. 4, § 72a SGB VIII)"
+    )
+    sajf_sha_actual_costs: Clause = Field(
+        default_factory=Clause, description="SAJF/SHA-Angebote mit ihren tatsächlichen Kosten"
+    )
+    high_need_safeguard: Clause = Field(
+        default_factory=Clause, description="Absicherung für Personen mit erhöhtem Hilfebedarf"
+    )
+    youth_welfare_planning: PlanningClause = Field(
+        default_factory=PlanningClause, description="Sozialräumliche Jugendhilfeplanung als Grundlage"
+    )
+    overall_concept: Clause = Field(
+        default_factory=Clause, description="Mit den freien Trägern abgestimmtes sozialräumliches Gesamtkonzept"
+    )
+    work_dimensions: DimensionsClause = Field(
+        default_factory=DimensionsClause, description="Dimensionen der Arbeit vertraglich festgeschrieben"
+    )
+    service_types_separated: Clause = Field(
+        default_factory=Clause, description="Subjekt- und objektbezogene Leistungen getrennt ausgewiesen"
+    )
+    subcontracting: Clause = Field(
+        default_factory=Clause, description="Regeln für Subunternehmer (Gewährleistungsträger-Modell)"
+    )
+    entity_governance: Clause = Field(
+        default_factory=Clause,
+        description="Haftung, Eintritt und Austritt (gemeinnützige Gesellschaft)",
+    )
+    carry_forward: Clause = Field(
+        default_factory=Clause, description="Fortschreibungsverfahren des Budgets"
+    )
+    quality_assurance: Clause = Field(
+        default_factory=Clause, description="Individuell bedarfsdeckende, qualitätsgesicherte Leistungen"
+    )
+
+
+class Waiver(Base):
+    rule: Annotated[str, Field(max_length=64, pattern=r"^[A-Z][A-Z0-9-]*$")] = Field(
+        description="Id der Regel, die ausgenommen wird"
+    )
+    reason: Annotated[str, Field(min_length=3, max_length=2_000)] = Field(description="Begründung (Pflicht)")
+    granted_by: Optional[ShortText] = Field(None, description="Wer die Ausnahme erteilt hat")
+    expires: Optional[dt.date] = Field(None, description="Ablaufdatum; danach gilt die Ausnahme nicht mehr")
+
+
+class Agreement(Base):
+    """Strukturierte Beschreibung einer Budgetvereinbarung (Trägerbudget, Sozialraumbudget)."""
+
+    format_version: int = Field(FORMAT_VERSION, ge=1, le=FORMAT_VERSION, description="Version des Formats")
+    meta: Meta = Field(description="Stammdaten der Vereinbarung")
+    field_of_work: Optional[list[FieldOfWork]] = Field(None, description="Arbeitsfeld(er)")
+    parties: Optional[Parties] = Field(None, description="Vertragsparteien")
+    model: Optional[BudgetModel] = Field(None, description="Budgetmodell")
+    sozialraeume: Optional[list[Sozialraum]] = Field(None, description="Sozialräume")
+    services: Optional[list[Service]] = Field(None, description="Einbezogene Leistungen")
+    budget: Optional[Budget] = Field(None, description="Budget")
+    clauses: Clauses = Field(default_factory=Clauses, description="Vertragsklauseln")
+    waivers: Optional[list[Waiver]] = Field(None, description="Ausnahmen von Regeln, mit Begründung")
+
+    def reference_date(self) -> Optional[dt.date]:
+        """The date that decides which law applies: period start, else signing, else draft date."""
+        period = self.meta.period
+        if period and period.start:
+            return period.start
+        return self.meta.signing_date or self.meta.draft_date
