@@ -1,0 +1,237 @@
+"""Running the compiled catalogue on durable_rules.
+
+We drive durable_rules' C core (``durable_rules_engine``) directly instead of
+through ``durable.engine.Host``: the Host starts background dispatch threads,
+swallows exceptions raised in actions, and refuses a batch in which one fact
+matches no rule. Our driver asserts all data facts, then the trigger fact,
+and pulls the resulting actions one by one in a bounded loop, so
+
+* an error raised while handling an action is collected and reported,
+* a rule set that keeps firing (the negation-only trap) ends with
+  :class:`EvaluationTimeout` after ``deadline`` seconds or ``max_actions``
+  actions instead of hanging,
+* each agreement is one session (``sid``), deleted afterwards.
+
+``check_safe`` refuses compiled rule shapes that are known to hang or crash
+the engine (see ``../shared/notes/durable-rules.md``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Optional
+
+import durable_rules_engine as dre
+
+from checker.facts import FACT_KIND, build_facts
+from checker.model import Agreement
+from checker.rules import Catalogue
+
+ALLOWED_OPERATORS = {"$and", "$or", "$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex", "$add", "$mul", "$div", "$m"}
+ENGINE_FIELDS = {"id", "sid"}
+DEFAULT_DEADLINE = 10.0
+# durable_rules leaves a session's action context uninitialised until an action
+# has run, and delete_state then frees a wild pointer (seen as a segfault). Every
+# session therefore ends with an "end" fact whose rule always fires once.
+END_RULE = "__session_end__"
+END_RULE_BODY = {"all": [{"e": {FACT_KIND: "end"}}]}
+DEFAULT_MAX_ACTIONS = 200_000
+
+
+class EvaluationError(RuntimeError):
+    """Errors raised while the engine ran; never swallowed."""
+
+    def __init__(self, errors: list[str]):
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+class EvaluationTimeout(EvaluationError):
+    pass
+
+
+# --------------------------------------------------------------------------- safety check
+
+
+def _check_expr(expr: Any, rule: str, in_arith: bool = False) -> None:
+    if isinstance(expr, list):
+        for e in expr:
+            _check_expr(e, rule, in_arith)
+        return
+    if not isinstance(expr, dict):
+        if in_arith and isinstance(expr, (int, float)) and not isinstance(expr, bool) and expr < 0:
+            raise ValueError(f"{rule}: negative Konstante in Arithmetik bringt durable_rules zum Absturz")
+        return
+    for key, value in expr.items():
+        if key.startswith("$"):
+            if key in ("$l", "$r"):
+                _check_expr(value, rule, True)
+                continue
+            if key not in ALLOWED_OPERATORS:
+                raise ValueError(f"{rule}: Operator {key} wird nicht unterstützt (z. B. $sub bringt die Engine zum Absturz)")
+            _check_expr(value, rule, key in ("$add", "$mul", "$div"))
+        else:
+            if key in ENGINE_FIELDS:
+                raise ValueError(f"{rule}: Feld '{key}' gehört der Engine und lässt sie hängen")
+            _check_expr(value, rule, in_arith)
+
+
+def _references(expr: Any) -> set[str]:
+    """Aliases referenced as comparison values inside an expression (``$m`` excluded)."""
+    found: set[str] = set()
+    if isinstance(expr, list):
+        for e in expr:
+            found |= _references(e)
+    elif isinstance(expr, dict):
+        for key, value in expr.items():
+            if isinstance(value, dict) and len(value) == 1:
+                (k, v), = value.items()
+                if not k.startswith("$") and isinstance(v, str):
+                    found.add(k)
+                    continue
+            found |= _references(value)
+    return found
+
+
+def check_safe(ruleset: dict) -> None:
+    """Refuse compiled rules the engine cannot run safely. Raises ValueError."""
+    for name, body in ruleset.items():
+        patterns = body.get("all") if isinstance(body, dict) else None
+        if not isinstance(patterns, list) or not patterns or set(body) - {"all", "run"}:
+            raise ValueError(f"{name}: erwartet {{'all': [Muster, ...]}}")
+        positive = 0
+        for pattern in patterns:
+            if not isinstance(pattern, dict) or len(pattern) != 1:
+                raise ValueError(f"{name}: jedes Muster hat genau einen Alias")
+            alias, expr = next(iter(pattern.items()))
+            if not alias.endswith("$not"):
+                positive += 1
+            elif _references(expr):
+                raise ValueError(f"{name}: Verweise auf andere Tatsachen in einer Negation bringen durable_rules "
+                                 "zum Absturz")
+            _check_expr(expr, name)
+        if positive == 0:
+            raise ValueError(f"{name}: eine Regel nur aus Negationen läuft in durable_rules endlos")
+
+
+# --------------------------------------------------------------------------- driver
+
+
+def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None], deadline: float,
+          max_actions: int, errors: list[str]) -> int:
+    """Pull and handle pending actions of one session until none is left. Returns the count."""
+    count = 0
+    result = dre.start_action_for_state(handle, state_handle)
+    while result:
+        count += 1
+        if count > max_actions or time.monotonic() > deadline:
+            dre.abandon_action(handle, state_handle)
+            raise EvaluationTimeout(errors + [
+                f"Auswertung nach {count - 1} Aktionen abgebrochen: Zeit- oder Aktionslimit überschritten "
+                "(eine Regel feuert endlos)"])
+        message = json.loads(result[1])
+        for name, matched in message.items():
+            try:
+                on_action(name, matched)
+            except Exception as exc:  # collected, reported after the run
+                errors.append(f"Fehler in Aktion {name}: {type(exc).__name__}: {exc}")
+        nxt = dre.complete_and_start_action(handle, state_handle)
+        result = (result[0], nxt) if nxt else None
+    return count
+
+
+@dataclass
+class Match:
+    kind: str  # "holds" | "violated" | "na"
+    action: str
+    facts: dict[str, dict]  # alias -> matched fact
+
+
+@dataclass
+class RawOutcome:
+    facts: list[dict]
+    matches: dict[str, list[Match]] = field(default_factory=dict)  # rule id -> matches
+    conclusions: dict[str, bool] = field(default_factory=dict)
+    actions: int = 0
+
+
+class Engine:
+    """One compiled catalogue in durable_rules; evaluates agreements one session each."""
+
+    _names = itertools.count(1)
+
+    def __init__(self, catalogue: Catalogue, deadline: float = DEFAULT_DEADLINE,
+                 max_actions: int = DEFAULT_MAX_ACTIONS):
+        self.catalogue = catalogue
+        self.deadline = deadline
+        self.max_actions = max_actions
+        self.name = f"budgetcheck_{next(self._names)}"
+        check_safe(catalogue.ruleset)
+        ruleset = dict(catalogue.ruleset, **{END_RULE: END_RULE_BODY})
+        self.handle = dre.create_ruleset(self.name, json.dumps(ruleset, ensure_ascii=False))
+        self._sids = itertools.count(1)
+
+    def evaluate(self, agreement: Agreement) -> RawOutcome:
+        sid = str(next(self._sids))
+        facts = build_facts(agreement)
+        outcome = RawOutcome(facts)
+        errors: list[str] = []
+        deadline = time.monotonic() + self.deadline
+
+        def on_action(name: str, matched: dict) -> None:
+            self._record(name, matched, outcome, sid)
+
+        try:
+            payload = [dict(f, sid=sid) for f in facts]
+            state = dre.assert_facts(self.handle, json.dumps(payload, ensure_ascii=False))[1]
+            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
+            state = dre.assert_fact(self.handle, json.dumps({FACT_KIND: "trigger", "sid": sid}))[1]
+            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
+        finally:
+            self._end_session(sid)
+        if errors:
+            raise EvaluationError(errors)
+        return outcome
+
+    def _end_session(self, sid: str) -> None:
+        state = dre.assert_fact(self.handle, json.dumps({FACT_KIND: "end", "sid": sid}))[1]
+        result = dre.start_action_for_state(self.handle, state)
+        while result:  # only the end rule is left to fire; anything else was abandoned
+            nxt = dre.complete_and_start_action(self.handle, state)
+            result = (result[0], nxt) if nxt else None
+        dre.delete_state(self.handle, sid)
+
+    def _record(self, name: str, matched: dict, outcome: RawOutcome, sid: str) -> None:
+        if name == END_RULE:
+            return
+        rule_id, kind, _ = self.catalogue.actions[name]
+        matches = outcome.matches.setdefault(rule_id, [])
+        matches.append(Match(kind, name, matched))
+        kinds = {m.kind for m in matches}
+        if "holds" in kinds and "violated" in kinds:
+            raise RuntimeError(f"Regel {rule_id} ist zugleich erfüllt und verletzt (widersprüchliche Bedingung)")
+        conclude = self.catalogue.by_id[rule_id].rule.conclude
+        if conclude and kind in ("holds", "violated") and conclude not in outcome.conclusions:
+            value = kind == "holds"
+            outcome.conclusions[conclude] = value
+            fact = {FACT_KIND: "conclusion", "fn": conclude, "value": value, "sid": sid}
+            dre.assert_fact(self.handle, json.dumps(fact))
+
+    def close(self) -> None:
+        if self.handle is not None:
+            dre.delete_ruleset(self.handle)
+            self.handle = None
+
+
+_engines: dict[int, Engine] = {}
+
+
+def engine_for(catalogue: Catalogue) -> Engine:
+    """The process-wide engine of a catalogue (rulesets are compiled once per process)."""
+    key = id(catalogue)
+    if key not in _engines:
+        _engines[key] = Engine(catalogue)
+    return _engines[key]

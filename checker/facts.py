@@ -1,0 +1,338 @@
+"""From an Agreement to engine facts, and the registry of paths rules may test.
+
+The agreement becomes a handful of flat facts (durable_rules matches flat
+fields best and refuses facts with more than ~200 properties):
+
+* one ``agreement`` fact with every scalar outside ``clauses`` and outside lists,
+  flattened with ``__`` (``budget.amount_per_year`` -> ``budget__amount_per_year``),
+  plus the ``derived`` values below;
+* one ``clause`` fact per clause (``fn`` = clause name);
+* one ``item`` fact per element of a list of objects (``fc`` = collection path,
+  ``fi`` = index);
+* conclusions of rules are asserted as ``conclusion`` facts during evaluation.
+
+A value that is not stated is left out of its fact: every test on it is then
+neither true nor false, and the rule comes out *ungeklärt*. A clause with
+``status: nicht_geregelt`` has no ``status`` key for the same reason.
+
+Lists of enum values become one boolean per allowed value (``field_of_work``
+stated as ``[kinder_jugendhilfe]`` gives ``field_of_work__kinder_jugendhilfe:
+true`` and ``field_of_work__eingliederungshilfe: false``); any stated list gets
+a ``<path>.count``. Free text is never passed to the engine: rules can only ask
+whether it is stated (operator ``stated``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from dataclasses import dataclass
+from enum import Enum
+from functools import lru_cache
+from typing import Any, Iterator, Optional
+
+from pydantic import BaseModel
+
+from checker.model import Agreement, ClauseStatus
+
+# Reserved fact keys (never used by the model): fact kind, clause name,
+# collection, item index, conclusion value. ``id`` and ``sid`` belong to the engine.
+FACT_KIND = "fk"
+CLAUSE_NAME = "fn"
+COLLECTION = "fc"
+INDEX = "fi"
+RESERVED_KEYS = frozenset({FACT_KIND, CLAUSE_NAME, COLLECTION, INDEX, "id", "sid", "value"})
+SEP = "__"
+EXCLUDED_TOP = frozenset({"waivers", "format_version"})
+MAX_FACT_PROPERTIES = 150
+# Items whose amount is also stated as a share of the budget get the derived
+# ``share_of_total_percent`` (amount / budget.amount_per_year * 100), so that a
+# rule can compare stated share and stated amount within the item itself.
+SHARE_COLLECTIONS = ("budget.teilbudgets", "budget.earmarks")  # durable_rules errors at ~255 and crashes above
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One path a rule condition may test."""
+
+    path: str  # model path; for item fields relative to the item ("kind")
+    fact: str  # "agreement", "clause:<name>", "item:<collection>", "conclusion:<name>"
+    key: str  # key in the fact
+    type: str  # "bool" | "number" | "date" | "enum" | "text" | "member"
+    values: tuple[str, ...] = ()  # allowed enum values
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Collection:
+    path: str  # "budget.teilbudgets"
+    count_key: str  # key of its count on the agreement fact
+    fields: dict[str, FieldSpec]  # relative path -> spec
+
+
+DERIVED = {
+    "derived.reference_date": ("date", "Stichtag: Laufzeitbeginn, sonst Unterzeichnung, sonst Entwurfsdatum"),
+    "derived.period_months": ("number", "Laufzeit in vollen Monaten"),
+    "derived.teilbudgets_amount_sum": ("number", "Summe der Teilbudget-Beträge (wenn alle angegeben)"),
+    "derived.teilbudgets_share_sum": ("number", "Summe der Teilbudget-Anteile in Prozent (wenn alle angegeben)"),
+    "derived.payout_share_sum": (
+        "number",
+        "Unbedingter plus bedingte Auszahlungsanteile in Prozent (wenn alle angegeben)",
+    ),
+    "derived.earmark_share_sum": ("number", "Summe der Zweckbindungs-Anteile in Prozent (wenn alle angegeben)"),
+    "derived.taker_kinds_count": ("number", "Anzahl verschiedener Trägerarten unter den Budgetnehmern"),
+    "derived.wertorientierungen_count": ("number", "Anzahl verschiedener Wertorientierungen der Budgetnehmer"),
+    "derived.vernetzung_share": ("number", "Zweckgebundener Anteil für Vernetzung in Prozent (Summe)"),
+}
+
+
+# --------------------------------------------------------------------------- type helpers
+
+
+def _unwrap(annotation: Any) -> tuple[str, Any]:
+    """Classify an annotation: ('model'|'list'|'enum'|'bool'|'number'|'date'|'text', inner)."""
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _unwrap(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _unwrap(args[0])
+    if origin is list:
+        return "list", typing.get_args(annotation)[0]
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return "model", annotation
+        if issubclass(annotation, Enum):
+            return "enum", annotation
+        if issubclass(annotation, bool):
+            return "bool", annotation
+        if issubclass(annotation, (int, float)):
+            return "number", annotation
+        if issubclass(annotation, dt.date):
+            return "date", annotation
+        if issubclass(annotation, str):
+            return "text", annotation
+    raise TypeError(f"unsupported annotation {annotation!r}")
+
+
+def _walk_fields(model: type[BaseModel], prefix: str = "") -> Iterator[tuple[str, str, Any, str]]:
+    """Yield (path, kind, inner, description) for every field below a model, not entering lists."""
+    for name, info in model.model_fields.items():
+        path = f"{prefix}{name}"
+        kind, inner = _unwrap(info.annotation)
+        if kind == "model":
+            yield from _walk_fields(inner, path + ".")
+        else:
+            yield path, kind, inner, info.description or ""
+
+
+def _specs_for(model: type[BaseModel], fact: str, prefix: str = "", key_prefix: str = "") -> Iterator[FieldSpec]:
+    for path, kind, inner, desc in _walk_fields(model):
+        key = key_prefix + path.replace(".", SEP)
+        full = prefix + path
+        if kind == "list":
+            yield FieldSpec(full + ".count", fact, key + SEP + "count", "number", (), f"Anzahl: {desc}")
+            inner_kind, inner_type = _unwrap(inner)
+            if inner_kind == "enum":
+                values = tuple(v.value for v in inner_type)
+                yield FieldSpec(full, fact, key, "member", values, desc)
+            continue
+        values = tuple(v.value for v in inner) if kind == "enum" else ()
+        yield FieldSpec(full, fact, key, kind, values, desc)
+
+
+@dataclass(frozen=True)
+class Registry:
+    fields: dict[str, FieldSpec]  # absolute paths (agreement and clause facts, derived)
+    collections: dict[str, Collection]
+    clause_names: tuple[str, ...]
+
+    def lookup(self, path: str) -> Optional[FieldSpec]:
+        return self.fields.get(path)
+
+
+@lru_cache(maxsize=1)
+def registry() -> Registry:
+    fields: dict[str, FieldSpec] = {}
+    collections: dict[str, Collection] = {}
+    clause_model = Agreement.model_fields["clauses"].annotation
+    clause_names = tuple(clause_model.model_fields)
+    for name in clause_names:
+        model = _unwrap(clause_model.model_fields[name].annotation)[1]
+        for spec in _specs_for(model, f"clause:{name}", prefix=f"clauses.{name}."):
+            fields[spec.path] = spec
+    for path, kind, inner, desc in _walk_fields(Agreement):
+        top = path.split(".")[0]
+        if top in EXCLUDED_TOP or top == "clauses":
+            continue
+        key = path.replace(".", SEP)
+        if kind == "list":
+            inner_kind, inner_type = _unwrap(inner)
+            fields[path + ".count"] = FieldSpec(path + ".count", "agreement", key + SEP + "count", "number",
+                                                (), f"Anzahl: {desc}")
+            if inner_kind == "model":
+                coll_fields = {s.path: s for s in _specs_for(inner_type, f"item:{path}")}
+                if path in SHARE_COLLECTIONS:
+                    coll_fields["share_of_total_percent"] = FieldSpec(
+                        "share_of_total_percent", f"item:{path}", "share_of_total_percent", "number", (),
+                        "Abgeleitet: Betrag in Prozent von budget.amount_per_year")
+                collections[path] = Collection(path, key + SEP + "count", coll_fields)
+            elif inner_kind == "enum":
+                fields[path] = FieldSpec(path, "agreement", key, "member",
+                                         tuple(v.value for v in inner_type), desc)
+            continue
+        values = tuple(v.value for v in inner) if kind == "enum" else ()
+        fields[path] = FieldSpec(path, "agreement", key, kind, values, desc)
+    for path, (kind, desc) in DERIVED.items():
+        fields[path] = FieldSpec(path, "agreement", path.replace(".", SEP), kind, (), desc)
+    return Registry(fields, collections, clause_names)
+
+
+# --------------------------------------------------------------------------- values
+
+
+def date_number(value: dt.date) -> int:
+    """Dates become YYYYMMDD integers: ordered like the dates, readable in evidence."""
+    return value.year * 10000 + value.month * 100 + value.day
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, dt.date):
+        return date_number(value)
+    if isinstance(value, (int, float)):
+        return value
+    return True  # free text: only "stated" is visible to rules
+
+
+def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_prefix: str = "",
+             items: Optional[list[tuple[str, int, BaseModel]]] = None, path_prefix: str = "",
+             skip: frozenset[str] = frozenset()) -> None:
+    """Write the stated scalars of ``model`` into ``out``; collect list items into ``items``."""
+    for name, info in cls.model_fields.items():
+        if name in skip:
+            continue
+        value = getattr(model, name) if model is not None else None
+        key = key_prefix + name
+        path = path_prefix + name
+        kind, inner = _unwrap(info.annotation)
+        if kind == "model":
+            _flatten(value, inner, out, key + SEP, items, path + ".")
+            continue
+        if value is None:
+            continue
+        if kind == "list":
+            out[key + SEP + "count"] = len(value)
+            inner_kind, inner_type = _unwrap(inner)
+            if inner_kind == "enum":
+                present = {v.value for v in value}
+                for member in inner_type:
+                    out[key + SEP + member.value] = member.value in present
+            elif inner_kind == "model" and items is not None:
+                items.extend((path, i, v) for i, v in enumerate(value))
+            continue
+        out[key] = _scalar(value)
+
+
+def _sum_if_complete(values: list[Optional[float]]) -> Optional[float]:
+    if not values or any(v is None for v in values):
+        return None
+    return round(sum(values), 6)
+
+
+def _months(start: dt.date, end: dt.date) -> int:
+    """Full months from ``start`` up to and including ``end`` (1.1.2024-31.12.2026 = 36)."""
+    after = end + dt.timedelta(days=1)
+    return (after.year - start.year) * 12 + after.month - start.month - (1 if after.day < start.day else 0)
+
+
+def derived_values(agreement: Agreement) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    ref = agreement.reference_date()
+    if ref:
+        out["reference_date"] = date_number(ref)
+    period = agreement.meta.period
+    if period and period.start and period.end and period.end >= period.start:
+        out["period_months"] = _months(period.start, period.end)
+    budget = agreement.budget
+    if budget and budget.teilbudgets is not None:
+        amount = _sum_if_complete([t.amount for t in budget.teilbudgets])
+        share = _sum_if_complete([t.share_percent for t in budget.teilbudgets])
+        if amount is not None:
+            out["teilbudgets_amount_sum"] = amount
+        if share is not None:
+            out["teilbudgets_share_sum"] = share
+    if budget and budget.payout and budget.payout.unconditional_share_percent is not None:
+        shares = [budget.payout.unconditional_share_percent]
+        if budget.payout.conditional_shares is not None:
+            shares += [c.share_percent for c in budget.payout.conditional_shares]
+        total = _sum_if_complete(shares)
+        if total is not None:
+            out["payout_share_sum"] = total
+    if budget and budget.earmarks is not None:
+        total = _sum_if_complete([e.share_percent for e in budget.earmarks])
+        if total is not None:
+            out["earmark_share_sum"] = total
+        vernetzung = [e.share_percent for e in budget.earmarks if e.purpose and e.purpose.value == "vernetzung"]
+        if vernetzung and all(v is not None for v in vernetzung):
+            out["vernetzung_share"] = round(sum(vernetzung), 6)
+        elif not vernetzung and all(e.purpose is not None for e in budget.earmarks):
+            out["vernetzung_share"] = 0
+    takers = agreement.parties.takers if agreement.parties else None
+    if takers:
+        if all(t.kind is not None for t in takers):
+            out["taker_kinds_count"] = len({t.kind for t in takers})
+        if all(t.wertorientierung for t in takers):
+            out["wertorientierungen_count"] = len({t.wertorientierung.strip().lower() for t in takers})
+    return {f"derived{SEP}{k}": v for k, v in out.items()}
+
+
+def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
+    """All data facts of one agreement (without ``sid``; the engine adds it)."""
+    main: dict[str, Any] = {FACT_KIND: "agreement"}
+    items: list[tuple[str, int, BaseModel]] = []
+    _flatten(agreement, Agreement, main, items=items, skip=EXCLUDED_TOP | {"clauses"})
+    main.update(derived_values(agreement))
+    facts = [main]
+    for name in registry().clause_names:
+        clause = getattr(agreement.clauses, name)
+        fact: dict[str, Any] = {FACT_KIND: "clause", CLAUSE_NAME: name}
+        _flatten(clause, type(clause), fact)
+        if clause.status == ClauseStatus.nicht_geregelt:
+            fact.pop("status", None)
+        facts.append(fact)
+    total = agreement.budget.amount_per_year if agreement.budget else None
+    for path, index, item in items:
+        fact = {FACT_KIND: "item", COLLECTION: path, INDEX: index}
+        _flatten(item, type(item), fact)
+        amount = getattr(item, "amount", None)
+        if path in SHARE_COLLECTIONS and amount is not None and total:
+            fact["share_of_total_percent"] = round(amount / total * 100, 6)
+        facts.append(fact)
+    for fact in facts:
+        if len(fact) > MAX_FACT_PROPERTIES:
+            raise RuntimeError(f"fact {fact.get(FACT_KIND)} has {len(fact)} properties")
+    return facts
+
+
+def describe_paths() -> str:
+    """Every path a rule condition may test, with its type and allowed values (for rule authors)."""
+    reg = registry()
+    lines = []
+    for spec in sorted(reg.fields.values(), key=lambda s: s.path):
+        values = f" [{', '.join(spec.values)}]" if spec.values else ""
+        lines.append(f"{spec.path}: {spec.type}{values}  # {spec.description}")
+    for coll in sorted(reg.collections.values(), key=lambda c: c.path):
+        lines.append(f"{coll.path}: Liste (some/every/none), Elementfelder:")
+        for spec in coll.fields.values():
+            values = f" [{', '.join(spec.values)}]" if spec.values else ""
+            lines.append(f"    {spec.path}: {spec.type}{values}  # {spec.description}")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # python -m checker.facts
+    print(describe_paths())

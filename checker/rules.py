@@ -1,0 +1,403 @@
+"""The rule catalogue: rule files, their validation, and their compilation.
+
+A rule file (``rules/*.yaml``) holds ``rules:``, a list of rules. Each rule is
+data: id, titles, group, severity, where it applies, the verbatim source
+passage, legal basis, rationale, recommendation, its condition (``require``),
+optionally the name of an intermediate finding it concludes, and its tests.
+Numbers from the sources live in ``rules/parameters.yaml``; legal citations
+must appear in ``rules/legal-basis.yaml``.
+
+A malformed rule, or one whose condition the engine cannot run safely, is
+refused with file, rule id and reason (:class:`RuleFileError`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from checker.conditions import (
+    Compiler,
+    ConditionError,
+    Junction,
+    Lit,
+    Parser,
+    merge_conjunct,
+    to_durable,
+)
+from checker.facts import Registry, registry
+from checker.model import BudgetForm, FieldOfWork
+
+RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+SOURCE_FILES = ("000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt")
+
+try:  # the C loader is much faster; rule files are trusted less than code but are plain data
+    _YamlLoader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover
+    _YamlLoader = yaml.SafeLoader
+
+
+class Severity(str, Enum):
+    blocker = "blocker"
+    major = "major"
+    minor = "minor"
+    hinweis = "hinweis"
+
+
+SEVERITY_ORDER = {Severity.hinweis: 0, Severity.minor: 1, Severity.major: 2, Severity.blocker: 3}
+
+
+class Group(str, Enum):
+    strukturelles_pruefkriterium = "strukturelles_pruefkriterium"
+    qualitaetsstandard = "qualitaetsstandard"
+    eckpunkt_jugendhilfe = "eckpunkt_jugendhilfe"
+    vertragsgestaltung = "vertragsgestaltung"
+    voraussetzung = "voraussetzung"
+    konsistenz = "konsistenz"
+
+
+class Verdict(str, Enum):
+    erfuellt = "erfuellt"
+    verletzt = "verletzt"
+    ungeklaert = "ungeklaert"
+    nicht_anwendbar = "nicht_anwendbar"
+    ausgenommen = "ausgenommen"
+
+
+class _Base(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Text(_Base):
+    de: Annotated[str, Field(min_length=1)]
+    en: Annotated[str, Field(min_length=1)]
+
+
+class Source(_Base):
+    file: Literal["000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt"]
+    section: Annotated[str, Field(min_length=1)]
+    bullet: Optional[int | str] = None
+    passage: Annotated[str, Field(min_length=10)]
+
+
+class LegalRef(_Base):
+    """A paragraph (law + ref) or a court decision (court + date + docket)."""
+
+    law: Optional[Literal["SGB VIII", "SGB IX", "SGB XII", "GWB"]] = None
+    ref: Optional[str] = None
+    decision: Optional[str] = None
+    note: Optional[str] = None
+
+    def key(self) -> str:
+        return self.decision if self.decision else f"{self.ref} {self.law}"
+
+
+class AppliesTo(_Base):
+    fields: Optional[list[FieldOfWork]] = None
+    budget_forms: Optional[list[BudgetForm]] = None
+    valid_from: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
+    when: Optional[dict[str, Any]] = None
+
+
+class RuleTest(_Base):
+    name: Annotated[str, Field(min_length=1)]
+    given: dict[str, Any] = Field(default_factory=dict)
+    expect: Literal["erfuellt", "verletzt", "ungeklaert", "nicht_anwendbar"]
+    missing: Optional[list[str]] = None  # for ungeklaert: paths that must be listed as open
+    evidence: Optional[list[str]] = None  # paths the evidence must name
+
+
+class Rule(_Base):
+    id: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", max_length=40)]
+    title: Text
+    group: Group
+    severity: Severity
+    applies_to: Optional[AppliesTo] = None
+    source: Annotated[list[Source], Field(min_length=1)]
+    legal_basis: list[LegalRef] = Field(default_factory=list)
+    rationale: Text
+    recommendation: Text
+    question: Optional[Text] = None
+    require: dict[str, Any]
+    conclude: Optional[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = None
+    tests: list[RuleTest] = Field(default_factory=list)
+    impossible: Optional[dict[Literal["erfuellt", "verletzt", "ungeklaert"], str]] = None
+
+
+class RuleFile(_Base):
+    origin: Optional[str] = None
+    rules: Annotated[list[Rule], Field(min_length=1)]
+
+
+class Parameter(_Base):
+    """A number used by rules: from a source (with its passage) or a stated technical choice."""
+
+    value: Annotated[float, Field(ge=0)]
+    unit: Literal["percent", "years", "months", "eur", "factor"]
+    description: str
+    source: Optional[Source] = None
+    note: Optional[str] = None  # why, for numbers that are not from the sources
+
+    @model_validator(mode="after")
+    def _sourced(self) -> "Parameter":
+        if self.source is None and not self.note:
+            raise ValueError("a parameter needs its source (or, for a technical choice, a note)")
+        return self
+
+
+class ParameterFile(_Base):
+    parameters: dict[str, Parameter]
+
+
+class RuleFileError(Exception):
+    """A rule file that is refused: names file, rule and reason."""
+
+    def __init__(self, file: str, rule: Optional[str], reason: str):
+        self.file, self.rule, self.reason = file, rule, reason
+        where = f"{file}: {rule}" if rule else file
+        super().__init__(f"{where}: {reason}")
+
+
+# --------------------------------------------------------------------------- compiled rules
+
+
+@dataclass
+class CompiledRule:
+    rule: Rule
+    file: str
+    order: int
+    applies_true: list[list[Lit]]
+    applies_false: list[list[Lit]]
+    holds: list[list[Lit]]  # applicability AND condition true
+    violated: list[list[Lit]]
+    paths: tuple[str, ...]  # every path the rule reads, for "what would decide it"
+    uses_conclusions: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.rule.id
+
+
+@dataclass
+class Catalogue:
+    rules: list[CompiledRule]
+    parameters: dict[str, Parameter]
+    digest: str  # sha256 over all rule and parameter files
+    files: list[str]
+    ruleset: dict = field(default_factory=dict)  # durable_rules JSON: {name: {"all": [...]}}
+    actions: dict[str, tuple[str, str, list[Lit]]] = field(default_factory=dict)  # name -> (rule id, kind, lits)
+
+    @cached_property
+    def by_id(self) -> dict[str, CompiledRule]:
+        return {r.id: r for r in self.rules}
+
+    @cached_property
+    def concluded_by(self) -> dict[str, str]:
+        return {r.rule.conclude: r.id for r in self.rules if r.rule.conclude}
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise RuleFileError(str(path), None, f"kein gültiges YAML: {exc}") from None
+
+
+def _pydantic_reason(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors()[:5]:
+        loc = ".".join(str(x) for x in err["loc"])
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)
+
+
+def load_parameters(path: Path) -> dict[str, Parameter]:
+    try:
+        return ParameterFile.model_validate(_yaml(path)).parameters
+    except ValidationError as exc:
+        raise RuleFileError(str(path), None, _pydantic_reason(exc)) from None
+
+
+def load_legal_whitelist(path: Path) -> set[str]:
+    data = _yaml(path) or {}
+    allowed = {f"{e['ref']} {e['law']}" for e in data.get("paragraphs", [])}
+    allowed |= {d["decision"] for d in data.get("decisions", [])}
+    return allowed
+
+
+def _applicability(rule: Rule) -> Optional[dict]:
+    """Turn ``applies_to`` into a condition in the rule language (or None)."""
+    a = rule.applies_to
+    if a is None:
+        return None
+    parts: list[dict] = []
+    if a.fields:
+        parts.append({"any": [{"path": "field_of_work", "contains": f.value} for f in a.fields]})
+    if a.budget_forms:
+        parts.append({"path": "model.budget_form", "in": [b.value for b in a.budget_forms]})
+    if a.valid_from:
+        parts.append({"path": "derived.reference_date", "gte": a.valid_from})
+    if a.valid_until:
+        parts.append({"path": "derived.reference_date", "lte": a.valid_until})
+    if a.when:
+        parts.append(a.when)
+    return {"all": parts} if parts else None
+
+
+def _paths(node: Any) -> list[str]:
+    from checker.conditions import Atom, ConclusionTest, Quantifier
+
+    if isinstance(node, Atom):
+        out = [node.spec.path]
+        for ref in node.operand.refs() if node.operand else ():
+            out.append(ref.spec.path)
+        return out
+    if isinstance(node, ConclusionTest):
+        return [f"conclusions.{node.name}"]
+    if isinstance(node, Junction):
+        return [p for c in node.children for p in _paths(c)]
+    if isinstance(node, Quantifier):
+        inner = _paths(node.where_cond)
+        return [node.collection.path] + [f"{node.collection.path}[].{p}" if p in node.collection.fields else p
+                                         for p in inner]
+    return []
+
+
+def compile_rule(rule: Rule, file: str, order: int, reg: Registry, params: dict[str, float],
+                 conclusions: set[str]) -> CompiledRule:
+    parser = Parser(reg, params, conclusions)
+    compiler = Compiler(rule.id)
+    try:
+        cond = parser.parse(rule.require, "require")
+        appl_data = _applicability(rule)
+        appl = parser.parse(appl_data, "applies_to") if appl_data else None
+    except ConditionError as exc:
+        raise RuleFileError(file, rule.id, str(exc)) from None
+    try:
+        applies_true = compiler.true(appl) if appl else [[]]
+        applies_false = compiler.false(appl) if appl else []
+        holds = compiler._product([applies_true, compiler.true(cond)])
+        violated = compiler._product([applies_true, compiler.false(cond)])
+    except ConditionError as exc:
+        raise RuleFileError(file, rule.id, str(exc)) from None
+    paths = tuple(dict.fromkeys(_paths(cond) + (_paths(appl) if appl else [])))
+    return CompiledRule(rule, file, order, applies_true, applies_false, holds, violated, paths,
+                        tuple(sorted(parser.used_conclusions)))
+
+
+def _check_tests(rule: Rule, file: str) -> None:
+    seen = {t.expect for t in rule.tests}
+    needed = {"erfuellt", "verletzt", "ungeklaert"} - set(rule.impossible or {})
+    missing = needed - seen
+    if missing:
+        raise RuleFileError(file, rule.id, f"Tests fehlen für: {', '.join(sorted(missing))} "
+                                           "(oder unter 'impossible' begründen, warum das nicht vorkommen kann)")
+
+
+def _check_cycles(rules: list[CompiledRule]) -> None:
+    producer = {r.rule.conclude: r for r in rules if r.rule.conclude}
+    state: dict[str, int] = {}
+
+    def visit(rule: CompiledRule, stack: list[str]) -> None:
+        if state.get(rule.id) == 2:
+            return
+        if state.get(rule.id) == 1:
+            raise RuleFileError(rule.file, rule.id, "Zirkel über Zwischenergebnisse: " + " -> ".join(stack + [rule.id]))
+        state[rule.id] = 1
+        for name in rule.uses_conclusions:
+            visit(producer[name], stack + [rule.id])
+        state[rule.id] = 2
+
+    for r in rules:
+        visit(r, [])
+
+
+def load_catalogue(rules_dir: Path | str = RULES_DIR, *, check_tests: bool = True) -> Catalogue:
+    """Load, validate and compile every ``*.yaml`` rule file below ``rules_dir``."""
+    rules_dir = Path(rules_dir)
+    digest = hashlib.sha256()
+    param_path = rules_dir / "parameters.yaml"
+    params = load_parameters(param_path) if param_path.exists() else {}
+    legal_path = rules_dir / "legal-basis.yaml"
+    legal = load_legal_whitelist(legal_path) if legal_path.exists() else None
+    files = sorted(p for p in rules_dir.glob("*.yaml") if p.name not in ("parameters.yaml", "legal-basis.yaml", "coverage.yaml"))
+    for p in [param_path, legal_path, *files]:
+        if p.exists():
+            digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    parsed: list[tuple[Rule, str]] = []
+    for path in files:
+        data = _yaml(path)
+        try:
+            rule_file = RuleFile.model_validate(data)
+        except ValidationError as exc:
+            rule_id = None
+            for err in exc.errors():
+                loc = err["loc"]
+                if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int) and isinstance(data, dict):
+                    try:
+                        rule_id = data["rules"][loc[1]].get("id")
+                    except (KeyError, IndexError, TypeError, AttributeError):
+                        pass
+                    break
+            raise RuleFileError(str(path), rule_id, _pydantic_reason(exc)) from None
+        parsed.extend((r, str(path)) for r in rule_file.rules)
+    seen: dict[str, str] = {}
+    conclusions: set[str] = set()
+    for rule, file in parsed:
+        if rule.id in seen:
+            raise RuleFileError(file, rule.id, f"Id doppelt vergeben (auch in {seen[rule.id]})")
+        seen[rule.id] = file
+        if rule.conclude:
+            if rule.conclude in conclusions:
+                raise RuleFileError(file, rule.id, f"Zwischenergebnis '{rule.conclude}' wird schon von einer anderen Regel gebildet")
+            conclusions.add(rule.conclude)
+        if legal is not None:
+            for ref in rule.legal_basis:
+                if ref.key() not in legal:
+                    raise RuleFileError(file, rule.id, f"Rechtsgrundlage '{ref.key()}' ist nicht in rules/legal-basis.yaml geprüft")
+        if check_tests:
+            _check_tests(rule, file)
+    values = {k: p.value for k, p in params.items()}
+    reg = registry()
+    compiled = [compile_rule(r, f, i, reg, values, conclusions) for i, (r, f) in enumerate(parsed)]
+    _check_cycles(compiled)
+    catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files])
+    build_ruleset(catalogue)
+    return catalogue
+
+
+def build_ruleset(catalogue: Catalogue) -> None:
+    """Every conjunction of every rule becomes one durable_rules rule."""
+    from checker.engine import check_safe
+
+    ruleset: dict[str, dict] = {}
+    actions: dict[str, tuple[str, str, list[Lit]]] = {}
+    for rule in catalogue.rules:
+        for kind, dnf in (("holds", rule.holds), ("violated", rule.violated), ("na", rule.applies_false)):
+            n = 0
+            for conj in dnf:
+                for variant in merge_conjunct(conj, rule.id):
+                    name = f"{rule.id}#{kind}#{n}"
+                    n += 1
+                    ruleset[name] = to_durable(variant)
+                    actions[name] = (rule.id, kind, variant)
+    try:
+        check_safe(ruleset)
+    except ValueError as exc:
+        raise RuleFileError("(compiled)", None, str(exc)) from None
+    catalogue.ruleset = ruleset
+    catalogue.actions = actions
+
+
+def ruleset_json(catalogue: Catalogue) -> str:
+    return json.dumps(catalogue.ruleset, sort_keys=True, ensure_ascii=False)
