@@ -21,7 +21,8 @@ import datetime as dt
 from enum import Enum
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticKnownError
 
 FORMAT_VERSION = 1
 
@@ -29,9 +30,21 @@ FORMAT_VERSION = 1
 # arithmetic in the engine stays exact enough and that hostile numbers are refused.
 MAX_AMOUNT = 1e13
 
-Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Count = Annotated[int, Field(ge=0, le=100_000_000)]
+
+def _no_number(value: object) -> object:
+    """Refuse numbers for dates (pydantic would read them as Unix timestamps)."""
+    if isinstance(value, (int, float)):
+        raise PydanticKnownError("date_type")
+    return value
+
+
+# Numbers, flags and dates are strict: ``true`` is no amount, ``1`` is no flag,
+# ``"12.500"`` is not silently 12.5 and ``20240101`` is no date.
+Amount = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=True)]
+Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)]
+Count = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+Date = Annotated[dt.date, BeforeValidator(_no_number)]
 ShortText = Annotated[str, Field(max_length=2_000)]
 LongText = Annotated[str, Field(max_length=20_000)]
 
@@ -232,8 +245,8 @@ class Instalments(str, Enum):
 
 
 class Period(Base):
-    start: Optional[dt.date] = Field(None, description="Beginn der Laufzeit")
-    end: Optional[dt.date] = Field(None, description="Ende der Laufzeit")
+    start: Optional[Date] = Field(None, description="Beginn der Laufzeit")
+    end: Optional[Date] = Field(None, description="Ende der Laufzeit")
 
 
 class Meta(Base):
@@ -241,11 +254,11 @@ class Meta(Base):
     identifier: Optional[ShortText] = Field(None, description="Aktenzeichen oder Kennung")
     status: Optional[AgreementStatus] = Field(None, description="Entwurf oder unterzeichnet")
     version: Optional[ShortText] = Field(None, description="Fassung bzw. Versionsstand")
-    draft_date: Optional[dt.date] = Field(None, description="Datum des Entwurfs")
+    draft_date: Optional[Date] = Field(None, description="Datum des Entwurfs")
     land: Optional[ShortText] = Field(None, description="Bundesland")
     municipality: Optional[ShortText] = Field(None, description="Kommune bzw. Kreis")
     district: Optional[ShortText] = Field(None, description="Bezirk")
-    signing_date: Optional[dt.date] = Field(None, description="Datum der Unterzeichnung")
+    signing_date: Optional[Date] = Field(None, description="Datum der Unterzeichnung")
     period: Optional[Period] = Field(None, description="Laufzeit")
 
 
@@ -263,7 +276,7 @@ class Taker(Base):
         None, description="Wertorientierung, z. B. evangelisch, katholisch, weltanschaulich neutral"
     )
     role: Optional[ProviderRole] = Field(None, description="Rolle im Budgetmodell")
-    anchored_in_sozialraum: Optional[bool] = Field(
+    anchored_in_sozialraum: Optional[Flag] = Field(
         None, description="Im Quartier/Sozialraum verankert (laut Vereinbarung oder Nachweis)"
     )
     anchoring_evidence: Optional[list[ShortText]] = Field(
@@ -280,20 +293,20 @@ class BudgetModel(Base):
     budget_form: Optional[BudgetForm] = Field(None, description="Form des Budgets")
     holder: Optional[BudgetHolder] = Field(None, description="Wer das Budget hält")
     managed_by: Optional[BudgetHolder] = Field(None, description="Wer das Budget verwaltet/bewirtschaftet")
-    provider_has_full_disposal: Optional[bool] = Field(
+    provider_has_full_disposal: Optional[Flag] = Field(
         None,
         description="Träger verfügt in vollem Umfang über das Budget, unabhängig von der Fallzahl "
         "(wichtig, wenn die Wirtschaftliche Jugendhilfe verwaltet)",
     )
     allocation_model: Optional[AllocationModel] = Field(None, description="Aufteilungsmodell (ISSAB 6.3)")
     scope: Optional[Scope] = Field(None, description="Räumlicher Zuschnitt des Budgets")
-    temporary_step: Optional[bool] = Field(
+    temporary_step: Optional[Flag] = Field(
         None, description="Ausdrücklich als befristeter Zwischenschritt vereinbart"
     )
-    includes_verfuegungsfonds: Optional[bool] = Field(
+    includes_verfuegungsfonds: Optional[Flag] = Field(
         None, description="Ein Verfügungsfonds ist Teil dieses Budgets"
     )
-    flat_rate_per_client: Optional[bool] = Field(
+    flat_rate_per_client: Optional[Flag] = Field(
         None, description="Finanzierung über einheitliche Pauschalen je Klient"
     )
 
@@ -313,7 +326,7 @@ class Service(Base):
     )
     setting: Optional[Setting] = Field(None, description="ambulant, teilstationär, stationär oder offen")
     dimensions: Optional[list[Dimension]] = Field(None, description="Dimensionen der Arbeit")
-    actual_costs_covered: Optional[bool] = Field(
+    actual_costs_covered: Optional[Flag] = Field(
         None, description="Tatsächliche Kosten des Trägers werden berücksichtigt (SAJF/SHA)"
     )
 
@@ -324,10 +337,10 @@ class Teilbudget(Base):
     amount: Optional[Amount] = Field(None, description="Betrag pro Jahr in EUR")
     share_percent: Optional[Percent] = Field(None, description="Anteil am Gesamtbudget in Prozent")
     holder: Optional[BudgetHolder] = Field(None, description="Wer dieses Teilbudget hält")
-    shiftable: Optional[bool] = Field(None, description="Mittel zwischen Teilbudgets verschiebbar")
+    shiftable: Optional[Flag] = Field(None, description="Mittel zwischen Teilbudgets verschiebbar")
     dimension: Optional[Dimension] = Field(None, description="Dimension der Arbeit, die es finanziert")
-    for_existing_cases: Optional[bool] = Field(None, description="Finanziert Altfälle")
-    for_high_cost_cases: Optional[bool] = Field(
+    for_existing_cases: Optional[Flag] = Field(None, description="Finanziert Altfälle")
+    for_high_cost_cases: Optional[Flag] = Field(
         None, description="Finanziert besonders kostenintensive, unbeeinflussbare Einzelfälle"
     )
 
@@ -345,7 +358,7 @@ class Payout(Base):
     conditional_shares: Optional[list[ConditionalShare]] = Field(
         None, description="Bedingt ausgezahlte Anteile mit ihren Bedingungen"
     )
-    available_at_period_start: Optional[bool] = Field(
+    available_at_period_start: Optional[Flag] = Field(
         None, description="Mittel stehen zu Beginn des Abrechnungszeitraums zur Verfügung"
     )
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
@@ -396,47 +409,47 @@ class Clause(Base):
 
 
 class ChoiceClause(Clause):
-    opening_clause: Optional[bool] = Field(
+    opening_clause: Optional[Flag] = Field(
         None, description="Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen"
     )
     outside_provider_paid_by: Optional[OutsideProviderPayer] = Field(
         None, description="Wer bei Wahl eines Trägers außerhalb des Budgets zahlt"
     )
-    limited_to_budget_holders: Optional[bool] = Field(
+    limited_to_budget_holders: Optional[Flag] = Field(
         None, description="Wahl ist auf die Budgetnehmer beschränkt"
     )
 
 
 class ProviderAccessClause(Clause):
-    open_to_new_providers: Optional[bool] = Field(
+    open_to_new_providers: Optional[Flag] = Field(
         None, description="Weitere im Sozialraum verankerte Träger können ein Budget abschließen"
     )
-    admission_rules: Optional[bool] = Field(None, description="Regeln zur Aufnahme neuer Kooperationspartner")
-    exclusivity: Optional[bool] = Field(None, description="Exklusivität für die Budgetnehmer")
+    admission_rules: Optional[Flag] = Field(None, description="Regeln zur Aufnahme neuer Kooperationspartner")
+    exclusivity: Optional[Flag] = Field(None, description="Exklusivität für die Budgetnehmer")
     referral_quota_percent: Optional[Percent] = Field(
         None, description="Vorrangige Fallzuweisungsquote für ausgewählte Träger in Prozent"
     )
-    transitional_guarantee: Optional[bool] = Field(
+    transitional_guarantee: Optional[Flag] = Field(
         None, description="Befristete Bestandsgarantie für bestehende Träger in der Einstiegsphase"
     )
 
 
 class SelectionClause(Clause):
     procedure: Optional[SelectionProcedure] = Field(None, description="Auswahlverfahren")
-    transparent_criteria: Optional[bool] = Field(
+    transparent_criteria: Optional[Flag] = Field(
         None, description="Transparente jugendhilfespezifische Qualitätskriterien"
     )
-    published: Optional[bool] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
+    published: Optional[Flag] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
 
 
 class CostIncreaseClause(Clause):
     mechanism: Optional[IncreaseMechanism] = Field(None, description="Wie Kostensteigerungen berücksichtigt werden")
-    covers_tariff: Optional[bool] = Field(None, description="Tarifsteigerungen sind erfasst")
+    covers_tariff: Optional[Flag] = Field(None, description="Tarifsteigerungen sind erfasst")
 
 
 class FrameworkClause(Clause):
     framework_name: Optional[ShortText] = Field(None, description="Landesrahmenvertrag, der gilt")
-    individual_agreements_remain: Optional[bool] = Field(
+    individual_agreements_remain: Optional[Flag] = Field(
         None,
         description="Einzelvereinbarungen nach §§ 77, 78a ff. SGB VIII / §§ 123 ff. SGB IX bleiben bestehen",
     )
@@ -446,7 +459,7 @@ class DemandAdjustmentClause(Clause):
     trigger: Optional[ShortText] = Field(None, description="Auslöser der Anpassung")
     threshold_percent: Optional[Percent] = Field(None, description="Schwelle in Prozent")
     timing: Optional[AdjustmentTiming] = Field(None, description="Wirkung unterjährig oder erst im Folgejahr")
-    social_changes_count: Optional[bool] = Field(
+    social_changes_count: Optional[Flag] = Field(
         None, description="Demografische und sozialstrukturelle Veränderungen zählen als Anlass"
     )
 
@@ -465,7 +478,7 @@ class SurplusClause(Clause):
 
 
 class SchlichtungClause(Clause):
-    callable_by_both: Optional[bool] = Field(
+    callable_by_both: Optional[Flag] = Field(
         None, description="Budgetgeber und Budgetnehmer können die Schlichtungsstelle anrufen"
     )
 
@@ -481,8 +494,8 @@ class PrinciplesClause(Clause):
 
 
 class SteeringClause(Clause):
-    parity: Optional[bool] = Field(None, description="Paritätisch besetzt")
-    reviews_agreements: Optional[bool] = Field(None, description="Begleitet und überprüft die Vereinbarungen")
+    parity: Optional[Flag] = Field(None, description="Paritätisch besetzt")
+    reviews_agreements: Optional[Flag] = Field(None, description="Begleitet und überprüft die Vereinbarungen")
     composition: Optional[ShortText] = Field(None, description="Zusammensetzung")
 
 
@@ -491,30 +504,30 @@ class AnchoringClause(Clause):
 
 
 class EvaluationClause(Clause):
-    criteria_agreed_before_start: Optional[bool] = Field(
+    criteria_agreed_before_start: Optional[Flag] = Field(
         None, description="Kriterienkatalog vor Aufnahme der Tätigkeit vereinbart"
     )
 
 
 class TrainingClause(Clause):
     share_percent: Optional[Percent] = Field(None, description="Anteil für gemeinsame Fortbildung in Prozent")
-    joint: Optional[bool] = Field(None, description="Gemeinsame Fortbildung von öffentlichem und freiem Träger")
+    joint: Optional[Flag] = Field(None, description="Gemeinsame Fortbildung von öffentlichem und freiem Träger")
 
 
 class DecisionClause(Clause):
-    provider_decides_on_granting: Optional[bool] = Field(
+    provider_decides_on_granting: Optional[Flag] = Field(
         None, description="Der Leistungserbringer entscheidet über die Gewährung von Hilfen"
     )
 
 
 class ChildProtectionClause(Clause):
-    section_8a: Optional[bool] = Field(None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII")
-    section_72a: Optional[bool] = Field(None, description="Vereinbarung nach § 72a SGB VIII")
+    section_8a: Optional[Flag] = Field(None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII")
+    section_72a: Optional[Flag] = Field(None, description="Vereinbarung nach § 72a SGB VIII")
 
 
 class PlanningClause(Clause):
-    indicators: Optional[bool] = Field(None, description="Sozialräumliche Indikatoren")
-    small_area_data: Optional[bool] = Field(None, description="Kleinräumige Daten")
+    indicators: Optional[Flag] = Field(None, description="Sozialräumliche Indikatoren")
+    small_area_data: Optional[Flag] = Field(None, description="Kleinräumige Daten")
 
 
 class DimensionsClause(Clause):
@@ -641,13 +654,15 @@ class Waiver(Base):
     )
     reason: Annotated[str, Field(min_length=3, max_length=2_000)] = Field(description="Begründung (Pflicht)")
     granted_by: Optional[ShortText] = Field(None, description="Wer die Ausnahme erteilt hat")
-    expires: Optional[dt.date] = Field(None, description="Ablaufdatum; danach gilt die Ausnahme nicht mehr")
+    expires: Optional[Date] = Field(None, description="Ablaufdatum; danach gilt die Ausnahme nicht mehr")
 
 
 class Agreement(Base):
     """Strukturierte Beschreibung einer Budgetvereinbarung (Trägerbudget, Sozialraumbudget)."""
 
-    format_version: int = Field(FORMAT_VERSION, ge=1, le=FORMAT_VERSION, description="Version des Formats")
+    format_version: int = Field(
+        FORMAT_VERSION, ge=1, le=FORMAT_VERSION, strict=True, description="Version des Formats"
+    )
     meta: Meta = Field(description="Stammdaten der Vereinbarung")
     field_of_work: Optional[list[FieldOfWork]] = Field(None, description="Arbeitsfeld(er)")
     parties: Optional[Parties] = Field(None, description="Vertragsparteien")

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property
@@ -37,7 +38,7 @@ from checker.conditions import (
 from checker.facts import Registry, registry
 from checker.model import BudgetForm, FieldOfWork
 
-RULES_DIR = Path(__file__).resolve().parent.parent / "rules"
+RULES_DIR = Path(os.environ.get("BUDGETCHECK_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
 SOURCE_FILES = ("000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt")
 
 try:  # the C loader is much faster; rule files are trusted less than code but are plain data
