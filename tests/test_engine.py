@@ -1,0 +1,190 @@
+"""The durable_rules traps, each shown handled (see ../shared/notes/durable-rules.md)."""
+
+import json
+import textwrap
+import time
+
+import durable_rules_engine as dre
+import pytest
+
+from checker.check import evaluate
+from checker.engine import Engine, EvaluationError, EvaluationTimeout, check_safe, drain
+from checker.model import Agreement
+from checker.rules import RuleFileError, load_catalogue
+from tests.conftest import CHECK_DATE, ROOT
+
+RULE_HEAD = """\
+  - id: {id}
+    title: {{de: Test, en: Test}}
+    group: konsistenz
+    severity: major
+    source:
+      - file: 000_cfe332d5febb39fc.txt
+        section: Test
+        passage: "Die Schiedsstellenfähigkeit muss auch bei Budgetvereinbarungen erhalten bleiben."
+    rationale: {{de: Test, en: Test}}
+    recommendation: {{de: Test, en: Test}}
+"""
+
+
+def make_catalogue(tmp_path, *rules: str):
+    """A catalogue from rule snippets (each: id line values + require block), tests not required."""
+    (tmp_path / "parameters.yaml").write_text((ROOT / "rules" / "parameters.yaml").read_text())
+    body = "rules:\n" + "".join(rules)
+    (tmp_path / "test.yaml").write_text(body)
+    return load_catalogue(tmp_path, check_tests=False)
+
+
+def rule(rule_id: str, require: str) -> str:
+    return RULE_HEAD.format(id=rule_id) + "    require:\n" + textwrap.indent(textwrap.dedent(require), "      ")
+
+
+def agreement(**data) -> Agreement:
+    data.setdefault("meta", {"title": "Test"})
+    return Agreement.model_validate(data)
+
+
+# --------------------------------------------------------------------------- load-time refusals
+
+
+def test_negation_only_ruleset_is_refused():
+    ruleset = {"r": {"all": [{"m$not": {"x": 1}}]}}
+    with pytest.raises(ValueError, match="nur aus Negationen"):
+        check_safe(ruleset)
+
+
+def test_engine_fields_and_subtraction_are_refused():
+    with pytest.raises(ValueError, match="Engine"):
+        check_safe({"r": {"all": [{"m": {"$gt": {"id": 0}}}]}})
+    with pytest.raises(ValueError, match=r"\$sub"):
+        check_safe({"r": {"all": [{"m": {"$gt": {"x": {"$sub": {"$l": 1, "$r": 2}}}}}]}})
+    with pytest.raises(ValueError, match="negative"):
+        check_safe({"r": {"all": [{"m": {"$gt": {"x": {"$add": {"$l": {"a": "y"}, "$r": -1}}}}}]}})
+
+
+def test_reference_inside_negation_is_refused():
+    with pytest.raises(ValueError, match="Negation"):
+        check_safe({"r": {"all": [{"a": {"fk": "agreement"}}, {"q$not": {"$gt": {"v": {"a": "y"}}}}]}})
+
+
+def test_rule_file_with_unsafe_condition_names_file_rule_and_reason(tmp_path):
+    bad = rule("TEST-SUB", """\
+        {path: budget.amount_per_year, gt: {sub: [{ref: budget.previous_year_actual_costs}, 1]}}
+    """)
+    with pytest.raises(RuleFileError) as err:
+        make_catalogue(tmp_path, bad)
+    assert "test.yaml" in str(err.value) and "TEST-SUB" in str(err.value) and "sub" in str(err.value)
+
+
+def test_outer_reference_inside_every_is_refused_at_load(tmp_path):
+    bad = rule("TEST-EVERY", """\
+        every:
+          collection: budget.teilbudgets
+          where: {path: amount, lte: {ref: budget.amount_per_year}}
+    """)
+    with pytest.raises(RuleFileError, match="TEST-EVERY.*Absturz"):
+        make_catalogue(tmp_path, bad)
+
+
+def test_unknown_path_is_refused_with_suggestion(tmp_path):
+    bad = rule("TEST-PATH", "{path: budget.amount_per_yaer, gt: 0}\n")
+    with pytest.raises(RuleFileError, match="meinten Sie 'budget.amount_per_year'"):
+        make_catalogue(tmp_path, bad)
+
+
+def test_not_stated_status_cannot_be_tested(tmp_path):
+    bad = rule("TEST-NG", "{path: clauses.schiedsstelle.status, eq: nicht_geregelt}\n")
+    with pytest.raises(RuleFileError, match="nicht_geregelt"):
+        make_catalogue(tmp_path, bad)
+
+
+def test_rule_without_tests_is_refused(tmp_path):
+    (tmp_path / "t.yaml").write_text("rules:\n" + rule("TEST-NOTESTS", "{path: budget.amount_per_year, gt: 0}\n"))
+    with pytest.raises(RuleFileError, match="Tests fehlen"):
+        load_catalogue(tmp_path)
+
+
+# --------------------------------------------------------------------------- evaluation traps
+
+
+def test_missing_clause_rule_does_not_fire_when_item_comes_later(tmp_path):
+    """Negation fires early in durable_rules; the trigger fact keeps it from doing so."""
+    cat = make_catalogue(tmp_path, rule("TEST-NONE", """\
+        none:
+          collection: budget.earmarks
+          where: {path: purpose, eq: vernetzung}
+    """))
+    earmarks = [{"purpose": "ehrenamt"}] * 5 + [{"purpose": "vernetzung"}]
+    result = evaluate(agreement(budget={"earmarks": earmarks}), cat, check_date=CHECK_DATE)
+    assert result.finding("TEST-NONE").verdict.value == "verletzt"
+    result = evaluate(agreement(budget={"earmarks": earmarks[:5]}), cat, check_date=CHECK_DATE)
+    assert result.finding("TEST-NONE").verdict.value == "erfuellt"
+    result = evaluate(agreement(), cat, check_date=CHECK_DATE)
+    assert result.finding("TEST-NONE").verdict.value == "ungeklaert"
+
+
+def test_same_fact_comparison_is_not_always_true(tmp_path):
+    """A self-reference {alias: key} always matches in durable_rules; we compile to $m."""
+    cat = make_catalogue(tmp_path, rule("TEST-SELF", """\
+        {path: meta.period.end, gte: {ref: meta.period.start}}
+    """))
+    ok = agreement(meta={"title": "x", "period": {"start": "2025-01-01", "end": "2026-12-31"}})
+    bad = agreement(meta={"title": "x", "period": {"start": "2025-01-01", "end": "2024-12-31"}})
+    assert evaluate(ok, cat, check_date=CHECK_DATE).finding("TEST-SELF").verdict.value == "erfuellt"
+    assert evaluate(bad, cat, check_date=CHECK_DATE).finding("TEST-SELF").verdict.value == "verletzt"
+
+
+def test_two_some_over_one_list_may_share_an_item(tmp_path):
+    """durable_rules never binds one fact twice; the compiler expands the sharing."""
+    cat = make_catalogue(tmp_path, rule("TEST-TWO", """\
+        all:
+          - some: {collection: parties.takers, where: {path: kind, eq: frei_gemeinnuetzig}}
+          - some: {collection: parties.takers, where: {path: role, eq: schwerpunkttraeger}}
+    """))
+    one = agreement(parties={"takers": [{"kind": "frei_gemeinnuetzig", "role": "schwerpunkttraeger"}]})
+    assert evaluate(one, cat, check_date=CHECK_DATE).finding("TEST-TWO").verdict.value == "erfuellt"
+
+
+def test_exception_in_action_surfaces(tmp_path, monkeypatch):
+    cat = make_catalogue(tmp_path, rule("TEST-ERR", "{path: budget.amount_per_year, gt: 0}\n"))
+    engine = Engine(cat)
+
+    def boom(self, name, matched, outcome, sid):
+        if not name.startswith("__"):
+            raise KeyError("kaputt")
+
+    monkeypatch.setattr(Engine, "_record", boom)
+    with pytest.raises(EvaluationError, match="TEST-ERR.*kaputt"):
+        engine.evaluate(agreement(budget={"amount_per_year": 5}))
+
+
+def test_runaway_rule_ends_with_timeout_instead_of_hanging():
+    """A rule whose action keeps producing facts it matches again is stopped by the bound."""
+    handle = dre.create_ruleset("runaway_test", json.dumps({"r": {"all": [{"m": {"fk": "x"}}]}}))
+    state = dre.assert_fact(handle, json.dumps({"sid": "1", "fk": "x", "n": 0}))[1]
+    counter = iter(range(1, 10**9))
+
+    def refire(name, matched):
+        dre.assert_fact(handle, json.dumps({"sid": "1", "fk": "x", "n": next(counter)}))
+
+    started = time.monotonic()
+    with pytest.raises(EvaluationTimeout, match="abgebrochen"):
+        drain(handle, state, refire, time.monotonic() + 0.3, 10**9, [])
+    assert time.monotonic() - started < 5
+    with pytest.raises(EvaluationTimeout, match="nach 50 Aktionen"):
+        drain(handle, state, refire, time.monotonic() + 60, 50, [])
+
+
+def test_many_sessions_without_any_firing_rule(tmp_path):
+    """delete_state crashed when no action had run in a session; each session ends cleanly."""
+    cat = make_catalogue(tmp_path, rule("TEST-QUIET", "{path: budget.amount_per_year, gt: 0}\n"))
+    engine = Engine(cat)
+    for _ in range(300):
+        engine.evaluate(agreement())
+
+
+def test_same_agreement_same_verdicts(catalogue):
+    data = agreement(budget={"amount_per_year": 100, "teilbudgets": [{"amount": 60}, {"amount": 40}]})
+    first = evaluate(data, catalogue, check_date=CHECK_DATE)
+    second = evaluate(data, catalogue, check_date=CHECK_DATE)
+    assert [(f.id, f.verdict) for f in first.findings] == [(f.id, f.verdict) for f in second.findings]
