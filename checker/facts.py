@@ -209,33 +209,44 @@ def _scalar(value: Any) -> Any:
     return True  # free text: only "stated" is visible to rules
 
 
+@lru_cache(maxsize=None)
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
+    """(field name, kind, inner type) per field of a model class, computed once."""
+    return tuple((name, *_unwrap(info.annotation)) for name, info in cls.model_fields.items())
+
+
+@lru_cache(maxsize=None)
+def _members(enum_type: type[Enum]) -> tuple[str, ...]:
+    return tuple(m.value for m in enum_type)
+
+
 def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_prefix: str = "",
              items: Optional[list[tuple[str, int, BaseModel]]] = None, path_prefix: str = "",
              skip: frozenset[str] = frozenset()) -> None:
     """Write the stated scalars of ``model`` into ``out``; collect list items into ``items``."""
-    for name, info in cls.model_fields.items():
+    if model is None:
+        return
+    for name, kind, inner in _plan(cls):
         if name in skip:
             continue
-        value = getattr(model, name) if model is not None else None
-        key = key_prefix + name
-        path = path_prefix + name
-        kind, inner = _unwrap(info.annotation)
-        if kind == "model":
-            _flatten(value, inner, out, key + SEP, items, path + ".")
-            continue
+        value = getattr(model, name)
         if value is None:
             continue
-        if kind == "list":
+        key = key_prefix + name
+        if kind == "model":
+            _flatten(value, inner, out, key + SEP, items, path_prefix + name + ".")
+        elif kind == "list":
             out[key + SEP + "count"] = len(value)
             inner_kind, inner_type = _unwrap(inner)
             if inner_kind == "enum":
                 present = {v.value for v in value}
-                for member in inner_type:
-                    out[key + SEP + member.value] = member.value in present
+                for member in _members(inner_type):
+                    out[key + SEP + member] = member in present
             elif inner_kind == "model" and items is not None:
+                path = path_prefix + name
                 items.extend((path, i, v) for i, v in enumerate(value))
-            continue
-        out[key] = _scalar(value)
+        else:
+            out[key] = _scalar(value)
 
 
 def _sum_if_complete(values: list[Optional[float]]) -> Optional[float]:
