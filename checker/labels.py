@@ -1,0 +1,43 @@
+"""Display labels (German and English) shared by every output format."""
+
+from __future__ import annotations
+
+LANGS = ("de", "en")
+
+VERDICT = {
+    "erfuellt": ("erfüllt", "fulfilled"),
+    "verletzt": ("verletzt", "violated"),
+    "ungeklaert": ("ungeklärt", "unresolved"),
+    "nicht_anwendbar": ("nicht anwendbar", "not applicable"),
+    "ausgenommen": ("ausgenommen", "waived"),
+}
+
+SEVERITY = {
+    "blocker": ("Blocker", "blocker"),
+    "major": ("erheblich", "major"),
+    "minor": ("gering", "minor"),
+    "hinweis": ("Hinweis", "advice"),
+}
+
+GROUP = {
+    "strukturelles_pruefkriterium": ("Strukturelles Prüfkriterium", "Structural criterion"),
+    "qualitaetsstandard": ("Qualitätsstandard", "Quality standard"),
+    "eckpunkt_jugendhilfe": ("Eckpunkt Jugendhilfe", "Youth-welfare key point"),
+    "vertragsgestaltung": ("Vertragsgestaltung", "Contract design"),
+    "voraussetzung": ("Voraussetzung", "Precondition"),
+    "konsistenz": ("Konsistenz", "Consistency"),
+}
+
+OVERALL = {
+    "nicht_zeichnungsreif": ("nicht zeichnungsreif", "not fit to sign"),
+    "zeichnungsreif_mit_auflagen": ("zeichnungsreif mit Auflagen", "fit to sign with conditions"),
+    "zeichnungsreif": ("zeichnungsreif", "fit to sign"),
+}
+
+
+def label(table: dict[str, tuple[str, str]], key: str, lang: str = "de") -> str:
+    """The label of ``key`` in ``lang`` (falls back to the key itself)."""
+    pair = table.get(key)
+    if pair is None:
+        return key
+    return pair[LANGS.index(lang) if lang in LANGS else 0]
