@@ -195,6 +195,7 @@ class Catalogue:
     parameters: dict[str, Parameter]
     digest: str  # sha256 over all rule and parameter files
     files: list[str]
+    version: str = "unversioniert"  # rules/VERSION
     ruleset: dict = field(default_factory=dict)  # durable_rules JSON: {name: {"all": [...]}}
     actions: dict[str, tuple[str, str, list[Lit]]] = field(default_factory=dict)  # name -> (rule id, kind, lits)
 
@@ -372,7 +373,10 @@ def load_catalogue(rules_dir: Path | str = RULES_DIR, *, check_tests: bool = Tru
     reg = registry()
     compiled = [compile_rule(r, f, i, reg, values, conclusions) for i, (r, f) in enumerate(parsed)]
     _check_cycles(compiled)
-    catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files])
+    version_file = rules_dir / "VERSION"
+    version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else "unversioniert"
+    digest.update(version.encode())
+    catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files], version)
     build_ruleset(catalogue)
     return catalogue
 

@@ -44,6 +44,17 @@ OVERALL_OK = "zeichnungsreif"
 
 
 @dataclass(frozen=True)
+class RunInfo:
+    """What every report states for reproducibility."""
+
+    checker_version: str
+    catalogue_version: str
+    catalogue_digest: str  # sha256 over the rule, parameter and legal-basis files
+    rule_count: int
+    check_date: str  # ISO date of the check (from --date / SOURCE_DATE_EPOCH / today)
+
+
+@dataclass(frozen=True)
 class Evidence:
     path: str
     value: Any  # JSON-safe display value; None when the point is that nothing matched
