@@ -281,8 +281,16 @@ class Parser:
                 if not isinstance(args, list) or len(args) != 2:
                     raise ConditionError(f"{where}.{op}", "erwartet genau zwei Operanden")
                 parsed = tuple(self._operand(a, spec, f"{where}.{op}[{i}]", item) for i, a in enumerate(args))
-                if op == "div" and parsed[1].kind == "literal" and parsed[1].value == 0:
+                if op == "div" and parsed[1].kind != "literal":
+                    raise ConditionError(where, "nur durch eine Konstante teilen (ein angegebener Wert 0 gäbe "
+                                                "'unendlich'); stattdessen die andere Seite multiplizieren")
+                if op == "div" and parsed[1].value == 0:
                     raise ConditionError(where, "Division durch null")
+                if all(a.kind == "literal" for a in parsed):
+                    # durable_rules never evaluates arithmetic over constants alone: fold it here
+                    left, right = parsed[0].value, parsed[1].value
+                    value = left + right if op == "add" else left * right if op == "mul" else left / right
+                    return Operand("literal", round(value, 9))
                 return Operand("arith", op=op, args=parsed)
             if "sub" in raw:
                 raise ConditionError(where, "'sub' (Subtraktion) bringt durable_rules zum Absturz; Vergleich umstellen")

@@ -79,20 +79,19 @@ def _check_expr(expr: Any, rule: str, in_arith: bool = False) -> None:
             _check_expr(value, rule, in_arith)
 
 
-def _references(expr: Any) -> set[str]:
-    """Aliases referenced as comparison values inside an expression (``$m`` excluded)."""
+def _references(expr: Any, aliases: set[str]) -> set[str]:
+    """Aliases of the rule's patterns used as comparison values (``{alias: key}``; ``$m`` excluded)."""
     found: set[str] = set()
     if isinstance(expr, list):
         for e in expr:
-            found |= _references(e)
+            found |= _references(e, aliases)
     elif isinstance(expr, dict):
-        for key, value in expr.items():
-            if isinstance(value, dict) and len(value) == 1:
-                (k, v), = value.items()
-                if not k.startswith("$") and isinstance(v, str):
-                    found.add(k)
-                    continue
-            found |= _references(value)
+        if len(expr) == 1:
+            (key, value), = expr.items()
+            if key in aliases and isinstance(value, str):
+                return {key}
+        for value in expr.values():
+            found |= _references(value, aliases)
     return found
 
 
@@ -103,13 +102,14 @@ def check_safe(ruleset: dict) -> None:
         if not isinstance(patterns, list) or not patterns or set(body) - {"all", "run"}:
             raise ValueError(f"{name}: erwartet {{'all': [Muster, ...]}}")
         positive = 0
+        aliases = {next(iter(p)).removesuffix("$not") for p in patterns if isinstance(p, dict) and len(p) == 1}
         for pattern in patterns:
             if not isinstance(pattern, dict) or len(pattern) != 1:
                 raise ValueError(f"{name}: jedes Muster hat genau einen Alias")
             alias, expr = next(iter(pattern.items()))
             if not alias.endswith("$not"):
                 positive += 1
-            elif _references(expr):
+            elif _references(expr, aliases):
                 raise ValueError(f"{name}: Verweise auf andere Tatsachen in einer Negation bringen durable_rules "
                                  "zum Absturz")
             _check_expr(expr, name)

@@ -269,6 +269,8 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
     period = agreement.meta.period
     if period and period.start and period.end and period.end >= period.start:
         out["period_months"] = _months(period.start, period.end)
+    elif period and period.duration_months is not None:
+        out["period_months"] = period.duration_months
     budget = agreement.budget
     if budget and budget.teilbudgets is not None:
         amount = _sum_if_complete([t.amount for t in budget.teilbudgets])
@@ -277,13 +279,16 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
             out["teilbudgets_amount_sum"] = amount
         if share is not None:
             out["teilbudgets_share_sum"] = share
-    if budget and budget.payout and budget.payout.unconditional_share_percent is not None:
-        shares = [budget.payout.unconditional_share_percent]
-        if budget.payout.conditional_shares is not None:
-            shares += [c.share_percent for c in budget.payout.conditional_shares]
-        total = _sum_if_complete(shares)
-        if total is not None:
-            out["payout_share_sum"] = total
+    payout = budget.payout if budget else None
+    if payout and payout.unconditional_share_percent is not None:
+        # the sum is known only when the list of conditional shares is stated (an empty list counts)
+        if payout.conditional_shares is not None:
+            total = _sum_if_complete([payout.unconditional_share_percent]
+                                     + [c.share_percent for c in payout.conditional_shares])
+            if total is not None:
+                out["payout_share_sum"] = total
+        elif payout.unconditional_share_percent >= 100:  # everything is paid unconditionally
+            out["payout_share_sum"] = payout.unconditional_share_percent
     if budget and budget.earmarks is not None:
         total = _sum_if_complete([e.share_percent for e in budget.earmarks])
         if total is not None:

@@ -64,8 +64,10 @@ class Base(BaseModel):
 class AgreementStatus(str, Enum):
     """Bearbeitungsstand der Vereinbarung."""
 
+    geplant = "geplant"  # Konzept, noch kein Vertragsentwurf
     entwurf = "entwurf"
     unterzeichnet = "unterzeichnet"
+    beendet = "beendet"  # ausgelaufen oder aufgegeben
 
 
 class FieldOfWork(str, Enum):
@@ -247,12 +249,16 @@ class Instalments(str, Enum):
 class Period(Base):
     start: Optional[Date] = Field(None, description="Beginn der Laufzeit")
     end: Optional[Date] = Field(None, description="Ende der Laufzeit")
+    duration_months: Optional[Count] = Field(
+        None, description="Laufzeit in Monaten, wenn sie ohne genaue Daten angegeben ist (z. B. 'fünf Jahre')"
+    )
+    note: Optional[LongText] = Field(None, description="Anmerkung, z. B. wenn nur das Jahr bekannt ist")
 
 
 class Meta(Base):
     title: ShortText = Field(description="Titel der Vereinbarung")
     identifier: Optional[ShortText] = Field(None, description="Aktenzeichen oder Kennung")
-    status: Optional[AgreementStatus] = Field(None, description="Entwurf oder unterzeichnet")
+    status: Optional[AgreementStatus] = Field(None, description="geplant, Entwurf, unterzeichnet oder beendet")
     version: Optional[ShortText] = Field(None, description="Fassung bzw. Versionsstand")
     draft_date: Optional[Date] = Field(None, description="Datum des Entwurfs")
     land: Optional[ShortText] = Field(None, description="Bundesland")
@@ -260,6 +266,7 @@ class Meta(Base):
     district: Optional[ShortText] = Field(None, description="Bezirk")
     signing_date: Optional[Date] = Field(None, description="Datum der Unterzeichnung")
     period: Optional[Period] = Field(None, description="Laufzeit")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Giver(Base):
@@ -267,6 +274,7 @@ class Giver(Base):
     unit_with_regiekompetenz: Optional[ShortText] = Field(
         None, description="Stelle mit Regiekompetenz, z. B. ASD oder Jugendamt"
     )
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Taker(Base):
@@ -282,6 +290,7 @@ class Taker(Base):
     anchoring_evidence: Optional[list[ShortText]] = Field(
         None, description="Nachweise der Verankerung im Sozialraum (frei formuliert)"
     )
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Parties(Base):
@@ -309,12 +318,14 @@ class BudgetModel(Base):
     flat_rate_per_client: Optional[Flag] = Field(
         None, description="Finanzierung über einheitliche Pauschalen je Klient"
     )
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Sozialraum(Base):
     name: Optional[ShortText] = Field(None, description="Name des Sozialraums")
     inhabitants: Optional[Count] = Field(None, description="Einwohnerzahl")
     planning_area: Optional[ShortText] = Field(None, description="Planungsraum")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Service(Base):
@@ -329,6 +340,7 @@ class Service(Base):
     actual_costs_covered: Optional[Flag] = Field(
         None, description="Tatsächliche Kosten des Trägers werden berücksichtigt (SAJF/SHA)"
     )
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Teilbudget(Base):
@@ -343,6 +355,7 @@ class Teilbudget(Base):
     for_high_cost_cases: Optional[Flag] = Field(
         None, description="Finanziert besonders kostenintensive, unbeeinflussbare Einzelfälle"
     )
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class ConditionalShare(Base):
@@ -362,12 +375,14 @@ class Payout(Base):
         None, description="Mittel stehen zu Beginn des Abrechnungszeitraums zur Verfügung"
     )
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Bonus(Base):
     share_percent: Optional[Percent] = Field(None, description="Leistungsbonus in Prozent des Budgets")
     conditions: Optional[ShortText] = Field(None, description="Bedingungen des Leistungsbonus")
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Earmark(Base):
@@ -376,6 +391,7 @@ class Earmark(Base):
     amount: Optional[Amount] = Field(None, description="Betrag in EUR")
     description: Optional[ShortText] = Field(None, description="Beschreibung")
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Budget(Base):
@@ -391,14 +407,24 @@ class Budget(Base):
     payout: Optional[Payout] = Field(None, description="Auszahlungsmodalitäten")
     bonus: Optional[Bonus] = Field(None, description="Leistungsbonus")
     earmarks: Optional[list[Earmark]] = Field(None, description="Zweckbindungen")
+    note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 # --------------------------------------------------------------------------- clauses
 
 
+class ClauseBasis(str, Enum):
+    """Worauf sich eine Angabe stützt."""
+
+    vertrag = "vertrag"  # steht im Vertrag
+    praxis = "praxis"  # gelebte, dokumentierte Praxis
+    geplant = "geplant"  # angekündigt oder vorgesehen
+
+
 class Clause(Base):
     """A provision of the agreement: agreed, excluded (or contrary), or not stated."""
 
+    basis: Optional[ClauseBasis] = Field(None, description="Vertrag, Praxis oder nur geplant")
     status: ClauseStatus = Field(
         ClauseStatus.nicht_geregelt,
         description="vereinbart, ausgeschlossen (oder widersprechend geregelt) oder nicht_geregelt",

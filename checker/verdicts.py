@@ -27,7 +27,7 @@ Location = tuple[int, int]
 
 DERIVED_INPUTS = {
     "derived.reference_date": ["meta.period.start", "meta.signing_date", "meta.draft_date"],
-    "derived.period_months": ["meta.period.start", "meta.period.end"],
+    "derived.period_months": ["meta.period.start", "meta.period.end", "meta.period.duration_months"],
     "derived.teilbudgets_amount_sum": ["budget.teilbudgets[].amount"],
     "derived.teilbudgets_share_sum": ["budget.teilbudgets[].share_percent"],
     "derived.payout_share_sum": ["budget.payout.unconditional_share_percent",
@@ -224,7 +224,12 @@ def _evidence_for_match(ctx: _Context, lits: list[Lit], facts: dict[str, dict]) 
                 index = fact.get(INDEX)
                 coll = fact.get(COLLECTION, lit.fact[5:])
                 concrete = path.replace("[]", f"[{index}]") if "[]" in path else f"{coll}[{index}]"
-                out.append(ctx.evidence(concrete))
+                inputs = _inputs(path)
+                if inputs == [path]:
+                    out.append(ctx.evidence(concrete))
+                else:  # a derived value of the item: show it and what it is computed from
+                    out.append(ctx.evidence(concrete, value=fact.get(key)))
+                    out.extend(ctx.evidence(p.replace("[]", f"[{index}]")) for p in inputs)
             elif path.startswith("derived."):
                 out.append(ctx.evidence(path, value=fact.get(key)))
                 out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx.agreement, path))
@@ -237,10 +242,23 @@ def _evidence_for_match(ctx: _Context, lits: list[Lit], facts: dict[str, dict]) 
     return list(unique.values())
 
 
+ITEM_DERIVED_INPUTS = {"share_of_total_percent": ["[].amount", "budget.amount_per_year"]}
+
+
+def _inputs(path: str) -> list[str]:
+    """The stated inputs behind a path (itself, unless it is derived)."""
+    if path in DERIVED_INPUTS:
+        return DERIVED_INPUTS[path]
+    coll, sep, field = path.rpartition("[].")
+    if sep and field in ITEM_DERIVED_INPUTS:
+        return [coll + p if p.startswith("[]") else p for p in ITEM_DERIVED_INPUTS[field]]
+    return [path]
+
+
 def _concrete_inputs(agreement: Agreement, derived: str) -> list[str]:
     """The stated inputs of a derived value, with list indices filled in."""
     out = []
-    for path in DERIVED_INPUTS.get(derived, []):
+    for path in (_inputs(derived) if derived != _inputs(derived)[0] else []):
         if "[]" in path:
             coll, _, rest = path.partition("[]")
             items = value_at(agreement, coll) or []
@@ -253,7 +271,7 @@ def _concrete_inputs(agreement: Agreement, derived: str) -> list[str]:
 def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) -> list[Missing]:
     paths: list[str] = []
     for path in rule.paths:
-        paths.extend(DERIVED_INPUTS.get(path, [path]))
+        paths.extend(_inputs(path))
     out: list[str] = []
     for path in paths:
         if path.startswith("conclusions."):

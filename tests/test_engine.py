@@ -188,3 +188,51 @@ def test_same_agreement_same_verdicts(catalogue):
     first = evaluate(data, catalogue, check_date=CHECK_DATE)
     second = evaluate(data, catalogue, check_date=CHECK_DATE)
     assert [(f.id, f.verdict) for f in first.findings] == [(f.id, f.verdict) for f in second.findings]
+
+
+# --------------------------------------------------------------------------- found by rule authors
+
+
+def test_arithmetic_over_constants_is_folded(tmp_path):
+    """durable_rules never evaluates {"$mul": {"$l": 100, "$r": 2}}; the compiler folds it."""
+    cat = make_catalogue(tmp_path, rule("TEST-FOLD", """\
+        every:
+          collection: budget.teilbudgets
+          where: {path: amount, lte: {mul: [1000, 2]}}
+    """))
+    big = agreement(budget={"teilbudgets": [{"amount": 5000}]})
+    small = agreement(budget={"teilbudgets": [{"amount": 1500}]})
+    assert evaluate(big, cat, check_date=CHECK_DATE).finding("TEST-FOLD").verdict.value == "verletzt"
+    assert evaluate(small, cat, check_date=CHECK_DATE).finding("TEST-FOLD").verdict.value == "erfuellt"
+
+
+def test_enum_comparison_inside_every_is_not_taken_for_a_reference(tmp_path):
+    cat = make_catalogue(tmp_path, rule("TEST-ENUM", """\
+        every:
+          collection: parties.takers
+          where: {path: kind, eq: frei_gemeinnuetzig}
+    """))
+    verdict = lambda kinds: evaluate(agreement(parties={"takers": [{"kind": k} if k else {} for k in kinds]}),
+                                     cat, check_date=CHECK_DATE).finding("TEST-ENUM").verdict.value
+    assert verdict(["frei_gemeinnuetzig", "frei_gemeinnuetzig"]) == "erfuellt"
+    assert verdict(["frei_gemeinnuetzig", "privat_gewerblich"]) == "verletzt"
+    assert verdict(["frei_gemeinnuetzig", None]) == "ungeklaert"
+
+
+def test_division_by_a_stated_value_is_refused(tmp_path):
+    bad = rule("TEST-DIV", "{path: budget.amount_per_year, gt: {div: [100, {ref: budget.previous_year_actual_costs}]}}\n")
+    with pytest.raises(RuleFileError, match="Konstante"):
+        make_catalogue(tmp_path, bad)
+
+
+def test_derived_item_value_is_explained_by_its_inputs(tmp_path):
+    cat = make_catalogue(tmp_path, rule("TEST-SHARE", """\
+        every:
+          collection: budget.earmarks
+          where: {path: share_of_total_percent, lte: {ref: share_percent}}
+    """))
+    open_item = agreement(budget={"amount_per_year": 1000, "earmarks": [{"share_percent": 5}]})
+    finding = evaluate(open_item, cat, check_date=CHECK_DATE).finding("TEST-SHARE")
+    assert finding.verdict.value == "ungeklaert"
+    assert "budget.earmarks[0].amount" in {m.path for m in finding.missing}
+    assert not any("share_of_total_percent" in m.path for m in finding.missing)

@@ -303,10 +303,10 @@ def test_enum_error_lists_allowed_values_and_suggests(tmp_path):
     file = write(tmp_path, "a.yaml", "meta:\n  title: x\n  status: entwur\n")
     de = only_error(file)
     assert (de.line, de.column, de.path) == (3, 3, "meta.status")
-    assert de.message == "unzulässiger Wert 'entwur'; erlaubt: entwurf, unterzeichnet"
-    assert de.expected == "entwurf, unterzeichnet"
+    assert de.message == "unzulässiger Wert 'entwur'; erlaubt: geplant, entwurf, unterzeichnet, beendet"
+    assert de.expected == "geplant, entwurf, unterzeichnet, beendet"
     assert de.format().endswith("(meinten Sie 'entwurf'?)")
-    assert only_error(file, "en").message == "invalid value 'entwur'; allowed: entwurf, unterzeichnet"
+    assert only_error(file, "en").message == "invalid value 'entwur'; allowed: geplant, entwurf, unterzeichnet, beendet"
 
 
 def test_several_errors_are_sorted_by_position(tmp_path):

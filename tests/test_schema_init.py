@@ -165,12 +165,13 @@ def test_template_comments_explain_types():
 def test_english_template_has_an_english_header():
     template = init_template("en")
     assert "Template for a budget agreement" in template
-    assert "values: entwurf | unterzeichnet" in template
+    assert "values: geplant | entwurf | unterzeichnet | beendet" in template
 
 
 def test_filled_template_validates(tmp_path):
     filled = init_template().replace(
-        "  # status:  # Entwurf oder unterzeichnet", "  status: entwurf  # Entwurf oder unterzeichnet"
+        "  # status:  # geplant, Entwurf, unterzeichnet oder beendet",
+        "  status: entwurf  # geplant, Entwurf, unterzeichnet oder beendet",
     )
     filled += "budget:\n  amount_per_year: 125000.5\n"
     path = tmp_path / "filled.yaml"
