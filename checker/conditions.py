@@ -554,8 +554,6 @@ def merge_conjunct(lits: list[Lit], where: str) -> list[list[Lit]]:
             merged[lit.alias] = replace(old, exprs=exprs, atoms=old.atoms + lit.atoms)
         else:
             merged[lit.alias] = lit
-    if AGREEMENT not in merged:
-        merged[AGREEMENT] = Lit(AGREEMENT, "agreement", ())
     groups = []
     for fact, items in positive_items.items():
         if len(items) > MAX_QUANTIFIERS_PER_COLLECTION:
@@ -602,19 +600,24 @@ def fact_filter(fact: str) -> list[dict]:
     return [{"fk": "item"}]
 
 
-def to_durable(lits: list[Lit]) -> dict:
+TRIGGER_FANOUT = 200  # durable_rules links one alpha node to at most 256 rules (BETA_LIST_LENGTH)
+
+
+def to_durable(lits: list[Lit], trigger_group: int = 0) -> dict:
     """One conjunction as a durable_rules rule body ``{"all": [...]}``.
 
     Order: agreement, clauses, conclusions, positive items, the trigger, then
-    negated patterns; every rule thus has positive patterns and joins the
-    trigger fact that is asserted after all data.
+    negated patterns; every rule thus has a positive pattern and joins the
+    trigger fact that is asserted after all data. Rules are spread over several
+    trigger facts (``g``) because durable_rules refuses to link one pattern to
+    more than 256 rules.
     """
     positive = sorted((l for l in lits if not l.negated), key=lambda l: alias_rank(l.alias))
     negated = [l for l in lits if l.negated]
     patterns = []
     for lit in positive:
         patterns.append({lit.alias: _and(fact_filter(lit.fact) + list(lit.exprs))})
-    patterns.append({"t": {"fk": "trigger"}})
+    patterns.append({"t": {"$and": [{"fk": "trigger"}, {"g": trigger_group}]}})
     for lit in negated:
         patterns.append({f"{lit.alias}$not": _and(fact_filter(lit.fact) + list(lit.exprs))})
     return {"all": patterns}

@@ -95,8 +95,19 @@ def _references(expr: Any, aliases: set[str]) -> set[str]:
     return found
 
 
+MAX_PATTERN_FANOUT = 250  # durable_rules: BETA_LIST_LENGTH 256 rules per alpha node (error 108)
+
+
 def check_safe(ruleset: dict) -> None:
     """Refuse compiled rules the engine cannot run safely. Raises ValueError."""
+    fanout: dict[str, int] = {}
+    for name, body in ruleset.items():
+        for pattern in body.get("all", []) if isinstance(body, dict) else []:
+            key = json.dumps(pattern, sort_keys=True)
+            fanout[key] = fanout.get(key, 0) + 1
+            if fanout[key] > MAX_PATTERN_FANOUT:
+                raise ValueError(f"{name}: dasselbe Muster steht in mehr als {MAX_PATTERN_FANOUT} Regeln; "
+                                 "durable_rules verkraftet höchstens 256 (Fehler 108)")
     for name, body in ruleset.items():
         patterns = body.get("all") if isinstance(body, dict) else None
         if not isinstance(patterns, list) or not patterns or set(body) - {"all", "run"}:
@@ -188,7 +199,8 @@ class Engine:
             payload = [dict(f, sid=sid) for f in facts]
             state = dre.assert_facts(self.handle, json.dumps(payload, ensure_ascii=False))[1]
             outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
-            state = dre.assert_fact(self.handle, json.dumps({FACT_KIND: "trigger", "sid": sid}))[1]
+            triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
+            state = dre.assert_facts(self.handle, json.dumps(triggers))[1]
             outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
         finally:
             self._end_session(sid)

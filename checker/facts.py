@@ -273,8 +273,9 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
         out["period_months"] = period.duration_months
     budget = agreement.budget
     if budget and budget.teilbudgets is not None:
-        amount = _sum_if_complete([t.amount for t in budget.teilbudgets])
-        share = _sum_if_complete([t.share_percent for t in budget.teilbudgets])
+        parts = [t for t in budget.teilbudgets if t.part_of_total is not False]
+        amount = _sum_if_complete([t.amount for t in parts])
+        share = _sum_if_complete([t.share_percent for t in parts])
         if amount is not None:
             out["teilbudgets_amount_sum"] = amount
         if share is not None:

@@ -21,7 +21,7 @@ import datetime as dt
 from enum import Enum
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticKnownError
 
 FORMAT_VERSION = 1
@@ -345,6 +345,11 @@ class Service(Base):
 
 class Teilbudget(Base):
     name: Optional[ShortText] = Field(None, description="Bezeichnung, z. B. 'Teilbudget A'")
+    part_of_total: Optional[Flag] = Field(
+        None,
+        description="Teil des Gesamtbudgets (false: nur nachrichtlich aufgeführt, z. B. beim öffentlichen "
+        "Träger verbleibend); nicht angegeben gilt als Teil",
+    )
     purpose: Optional[ShortText] = Field(None, description="Zweck")
     amount: Optional[Amount] = Field(None, description="Betrag pro Jahr in EUR")
     share_percent: Optional[Percent] = Field(None, description="Anteil am Gesamtbudget in Prozent")
@@ -361,6 +366,19 @@ class Teilbudget(Base):
 class ConditionalShare(Base):
     share_percent: Optional[Percent] = Field(None, description="Anteil in Prozent")
     condition: Optional[ShortText] = Field(None, description="Bedingung für die Auszahlung")
+    condition_defined: Optional[Flag] = Field(
+        None,
+        description="Die Vereinbarung benennt die Bedingung (false: Anteil ist an eine nicht benannte "
+        "Bedingung geknüpft); bei angegebener Bedingung automatisch true",
+    )
+
+    @model_validator(mode="after")
+    def _stated_condition_is_defined(self) -> "ConditionalShare":
+        if self.condition and self.condition_defined is None:
+            self.condition_defined = True
+        elif self.condition and self.condition_defined is False:
+            raise ValueError("condition ist angegeben, condition_defined aber false")
+        return self
 
 
 class Payout(Base):
@@ -385,9 +403,22 @@ class Bonus(Base):
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
+class ShareBase(str, Enum):
+    """Worauf sich ein Prozentanteil bezieht."""
+
+    gesamtbudget = "gesamtbudget"
+    teilbudget = "teilbudget"
+    landesentgelte = "landesentgelte"
+    tatsaechliche_kosten = "tatsaechliche_kosten"
+    sonstiges = "sonstiges"
+
+
 class Earmark(Base):
     purpose: Optional[EarmarkPurpose] = Field(None, description="Zweck der Zweckbindung")
     share_percent: Optional[Percent] = Field(None, description="Anteil in Prozent")
+    share_base: Optional[ShareBase] = Field(
+        None, description="Worauf sich der Anteil bezieht (Gesamtbudget, Teilbudget, Landesentgelte, ...)"
+    )
     amount: Optional[Amount] = Field(None, description="Betrag in EUR")
     description: Optional[ShortText] = Field(None, description="Beschreibung")
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
@@ -403,11 +434,24 @@ class Budget(Base):
     reduction_reason: Optional[ShortText] = Field(
         None, description="Begründung, falls das Budget unter den Vorjahreskosten liegt"
     )
+    reduction_reason_given: Optional[Flag] = Field(
+        None,
+        description="Die Vereinbarung begründet ein Budget unter den Vorjahreskosten (false: keine "
+        "Begründung); bei angegebener Begründung automatisch true",
+    )
     teilbudgets: Optional[list[Teilbudget]] = Field(None, description="Teilbudgets")
     payout: Optional[Payout] = Field(None, description="Auszahlungsmodalitäten")
     bonus: Optional[Bonus] = Field(None, description="Leistungsbonus")
     earmarks: Optional[list[Earmark]] = Field(None, description="Zweckbindungen")
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
+
+    @model_validator(mode="after")
+    def _stated_reason_is_given(self) -> "Budget":
+        if self.reduction_reason and self.reduction_reason_given is None:
+            self.reduction_reason_given = True
+        elif self.reduction_reason and self.reduction_reason_given is False:
+            raise ValueError("reduction_reason ist angegeben, reduction_reason_given aber false")
+        return self
 
 
 # --------------------------------------------------------------------------- clauses
@@ -454,6 +498,10 @@ class ProviderAccessClause(Clause):
     exclusivity: Optional[Flag] = Field(None, description="Exklusivität für die Budgetnehmer")
     referral_quota_percent: Optional[Percent] = Field(
         None, description="Vorrangige Fallzuweisungsquote für ausgewählte Träger in Prozent"
+    )
+    agreements_open_to_all_suitable: Optional[Flag] = Field(
+        None,
+        description="Leistungsvereinbarungen bleiben jedem geeigneten Träger offen, unabhängig vom Budget",
     )
     transitional_guarantee: Optional[Flag] = Field(
         None, description="Befristete Bestandsgarantie für bestehende Träger in der Einstiegsphase"

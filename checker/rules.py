@@ -31,6 +31,7 @@ from checker.conditions import (
     ConditionError,
     Junction,
     Lit,
+    TRIGGER_FANOUT,
     Parser,
     merge_conjunct,
     to_durable,
@@ -196,6 +197,7 @@ class Catalogue:
     digest: str  # sha256 over all rule and parameter files
     files: list[str]
     version: str = "unversioniert"  # rules/VERSION
+    trigger_groups: int = 1  # number of trigger facts (see conditions.TRIGGER_FANOUT)
     ruleset: dict = field(default_factory=dict)  # durable_rules JSON: {name: {"all": [...]}}
     actions: dict[str, tuple[str, str, list[Lit]]] = field(default_factory=dict)  # name -> (rule id, kind, lits)
 
@@ -394,7 +396,7 @@ def build_ruleset(catalogue: Catalogue) -> None:
                 for variant in merge_conjunct(conj, rule.id):
                     name = f"{rule.id}#{kind}#{n}"
                     n += 1
-                    ruleset[name] = to_durable(variant)
+                    ruleset[name] = to_durable(variant, len(ruleset) // TRIGGER_FANOUT)
                     actions[name] = (rule.id, kind, variant)
     try:
         check_safe(ruleset)
@@ -402,6 +404,7 @@ def build_ruleset(catalogue: Catalogue) -> None:
         raise RuleFileError("(compiled)", None, str(exc)) from None
     catalogue.ruleset = ruleset
     catalogue.actions = actions
+    catalogue.trigger_groups = len(ruleset) // TRIGGER_FANOUT + 1
 
 
 def ruleset_json(catalogue: Catalogue) -> str:

@@ -236,3 +236,19 @@ def test_derived_item_value_is_explained_by_its_inputs(tmp_path):
     assert finding.verdict.value == "ungeklaert"
     assert "budget.earmarks[0].amount" in {m.path for m in finding.missing}
     assert not any("share_of_total_percent" in m.path for m in finding.missing)
+
+
+def test_pattern_shared_by_too_many_rules_is_refused():
+    """durable_rules links one alpha node to at most 256 rules; we say so before it fails with 108."""
+    ruleset = {f"r{i}": {"all": [{"t": {"fk": "trigger"}}]} for i in range(260)}
+    with pytest.raises(ValueError, match="256"):
+        check_safe(ruleset)
+
+
+def test_large_catalogue_spreads_rules_over_trigger_groups(catalogue):
+    from collections import Counter
+
+    triggers = Counter(json.dumps(p["t"], sort_keys=True) for body in catalogue.ruleset.values()
+                       for p in body["all"] if "t" in p)
+    assert len(triggers) == catalogue.trigger_groups
+    assert max(triggers.values()) <= 200
