@@ -312,6 +312,8 @@ class Lit:
     negated: bool = False
     atoms: tuple = ()  # (path, key) pairs for evidence
     note: Optional[str] = None  # what a negated literal established, for the report
+    # for a negated literal: what an item must satisfy to be no counter-example (see merge_conjunct)
+    complement: Optional[tuple] = None
 
 
 AGREEMENT = "a"
@@ -481,8 +483,10 @@ class Compiler:
                 return [[count_lit]]
             note = ("kein Eintrag erfüllt die Bedingung" if kind == "some"
                     else "kein Eintrag widerspricht der Bedingung")
+            complement = self._single(q.where_cond, "F" if kind == "some" else "T", alias, [])
             lits = [count_lit, Lit(alias, fact, header + _as_tuple(expr), negated=True,
-                                   atoms=((q.collection.path, ""),), note=note)]
+                                   atoms=((q.collection.path, ""),), note=note,
+                                   complement=None if complement is NEVER else _as_tuple(complement))]
         for spec in outer:  # outer references must be stated for any verdict
             lits.append(Lit(_alias_for(spec), spec.fact, ({"$ex": {spec.key: 1}},), atoms=((spec.path, spec.key),)))
         return [lits]
@@ -561,8 +565,32 @@ def merge_conjunct(lits: list[Lit], where: str) -> list[list[Lit]]:
         groups.append([_merge_partition(block) for block in _partitions(items)])
     variants = []
     for choice in itertools.product(*groups) if groups else [()]:
-        variants.append(list(merged.values()) + [lit for block in choice for lit in block] + negated)
+        positives = [lit for block in choice for lit in block]
+        positives = _exclude_counter_examples(positives, negated)
+        if positives is not None:
+            variants.append(list(merged.values()) + positives + negated)
     return variants
+
+
+def _exclude_counter_examples(positives: list[Lit], negated: list[Lit]) -> Optional[list[Lit]]:
+    """An item bound by a positive pattern is hidden from the rule's ``$not`` patterns.
+
+    durable_rules does not show a fact that one pattern of a rule has bound to
+    another pattern of the same rule, negations included. So "no item such that
+    E" would skip the item that "some item such that P" took. The bound item
+    must therefore satisfy the complement of E itself. Returns None when that is
+    impossible (the conjunction can never hold).
+    """
+    out = []
+    for lit in positives:
+        for neg in negated:
+            if neg.fact != lit.fact:
+                continue
+            if neg.complement is None:
+                return None
+            lit = replace(lit, exprs=lit.exprs + tuple(e for e in neg.complement if e not in lit.exprs))
+        out.append(lit)
+    return out
 
 
 def _merge_partition(blocks: list[list[Lit]]) -> list[Lit]:

@@ -252,3 +252,21 @@ def test_large_catalogue_spreads_rules_over_trigger_groups(catalogue):
                        for p in body["all"] if "t" in p)
     assert len(triggers) == catalogue.trigger_groups
     assert max(triggers.values()) <= 200
+
+
+def test_item_bound_by_some_is_still_checked_by_every(tmp_path):
+    """durable_rules hides a bound fact from the rule's $not patterns; the compiler compensates."""
+    text = rule("TEST-SOME-EVERY", """\
+        every:
+          collection: services
+          where: {any: [{path: category, ne: sajf_sha}, {path: actual_costs_covered, eq: true}]}
+    """).replace("    source:", "    applies_to:\n      when: {some: {collection: services, where: {path: category, eq: sajf_sha}}}\n    source:", 1)
+    cat = make_catalogue(tmp_path, text)
+    verdict = lambda services: evaluate(agreement(services=services), cat,
+                                        check_date=CHECK_DATE).finding("TEST-SOME-EVERY").verdict.value
+    assert verdict([{"category": "sajf_sha", "actual_costs_covered": False}]) == "verletzt"
+    assert verdict([{"category": "sajf_sha", "actual_costs_covered": True}]) == "erfuellt"
+    assert verdict([{"category": "sajf_sha"}]) == "ungeklaert"
+    assert verdict([{"category": "sajf_sha", "actual_costs_covered": True},
+                    {"category": "sajf_sha", "actual_costs_covered": False}]) == "verletzt"
+    assert verdict([{"category": "hilfen_zur_erziehung"}]) == "nicht_anwendbar"

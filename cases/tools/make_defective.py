@@ -68,11 +68,13 @@ D.append(("d04-exklusive-fallzuweisungsquote.yaml",
   "Geändert: clauses.provider_access (exclusivity: true, referral_quota_percent: 80, wording)."],
  [("""    wording: "Jeder im Quartier verankerte Träger (§ 3 Abs. 2) kann dem Trägerverbund zum Beginn eines Budgetjahres beitreten oder ein eigenes Trägerbudget abschließen. Es gibt keine Exklusivität und keine Fallzuweisungsquoten. Laufende Hilfen bestehender Träger werden im ersten Budgetjahr nicht umgesteuert."
     open_to_new_providers: true
+    agreements_open_to_all_suitable: true
     admission_rules: true
     exclusivity: false
     referral_quota_percent: 0""",
    """    wording: "Jeder im Quartier verankerte Träger (§ 3 Abs. 2) kann dem Trägerverbund zum Beginn eines Budgetjahres beitreten. Die Budgetnehmer sind für Hilfen im Quartier exklusiv zuständig; 80 % aller neuen Fälle werden vorrangig der Ev. Kinder- und Familienhilfe Elbvororte gGmbH zugewiesen. Laufende Hilfen bestehender Träger werden im ersten Budgetjahr nicht umgesteuert."
     open_to_new_providers: true
+    agreements_open_to_all_suitable: true
     admission_rules: true
     exclusivity: true
     referral_quota_percent: 80""")]))
