@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from enum import Enum
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
@@ -133,6 +134,7 @@ class AgreementResult:
 _TOKEN = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
+@lru_cache(maxsize=8192)
 def path_tuple(path: str) -> tuple:
     return tuple(int(i) if i else name for name, i in _TOKEN.findall(path))
 
@@ -195,18 +197,37 @@ def locate(locations: dict, path: str) -> Optional[Location]:
 
 
 class _Context:
+    """One agreement's look-ups, memoised: many rules point at the same paths."""
+
     def __init__(self, agreement: Agreement, locations: dict, catalogue: Catalogue):
         self.agreement = agreement
         self.locations = locations
         self.catalogue = catalogue
+        self._plain: dict[str, Evidence] = {}
+        self._values: dict[str, Any] = {}
+        self._places: dict[str, tuple] = {}
+
+    def value(self, path: str) -> Any:
+        if path not in self._values:
+            self._values[path] = value_at(self.agreement, path)
+        return self._values[path]
 
     def evidence(self, path: str, note: Optional[str] = None, rule: Optional[str] = None,
                  value: Any = ...) -> Evidence:
-        loc = locate(self.locations, path)
+        plain = value is ... and note is None and rule is None
+        if plain and path in self._plain:
+            return self._plain[path]
+        if path not in self._places:
+            loc = locate(self.locations, path)
+            self._places[path] = (loc[0] if loc else None, loc[1] if loc else None,
+                                  section_for(self.agreement, path))
+        line, column, section = self._places[path]
         if value is ...:
-            value = display(value_at(self.agreement, path)) if not path.startswith(("derived.", "conclusions.")) else None
-        return Evidence(path, value, loc[0] if loc else None, loc[1] if loc else None,
-                        section_for(self.agreement, path), note, rule)
+            value = display(self.value(path)) if not path.startswith(("derived.", "conclusions.")) else None
+        ev = Evidence(path, value, line, column, section, note, rule)
+        if plain:
+            self._plain[path] = ev
+        return ev
 
 
 def _evidence_for_match(ctx: _Context, lits: list[Lit], facts: dict[str, dict]) -> list[Evidence]:
