@@ -1,23 +1,48 @@
 """Command line interface: ``budgetcheck [--lang de|en] COMMAND ...``.
 
 To add a command: write ``cmd_NAME(args) -> int``, add its sub-parser in
-:func:`build_parser` and register it in :data:`COMMANDS`. Exit codes: 0 ok,
-2 bad input or usage.
+:func:`build_parser` and register it in :data:`COMMANDS`.
+
+Exit codes: 0 ok (no finding at or above ``--fail-on``), 1 findings, 2 bad input or
+usage (bad agreement, waiver, config or rule file, unknown rule id, bad option,
+an error of the rule engine, an internal error), 130 interrupted (Ctrl-C), 141
+output pipe closed early (``| head``). On exit code 2 nothing but the error messages
+is written: ``check`` loads and validates every input before it renders or writes
+any report, and writes each report file atomically (temporary file, then rename).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import datetime as dt
+import difflib
+import glob
+import inspect
 import json
+import os
 import sys
-from typing import Callable, Optional, Sequence
+import tempfile
+import traceback
+from pathlib import Path
+from typing import Any, Callable, Optional, Sequence
 
 from checker import __version__
-from checker.loader import LANGS, InputError, load_agreement
+from checker.loader import LANGS, ErrorItem, InputError, LoadedAgreement, load_agreement
 from checker.schema import init_template, json_schema
 
 EXIT_OK = 0
+EXIT_FINDINGS = 1
 EXIT_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141
+
+HUMAN_FORMATS = ("text", "markdown", "html")
+MACHINE_FORMATS = ("json", "junit", "sarif")
+FORMATS = HUMAN_FORMATS + MACHINE_FORMATS
+SEVERITIES = ("blocker", "major", "minor", "hinweis")
+AGREEMENT_SUFFIXES = (".yaml", ".yml", ".json")
+_GLOB_CHARS = set("*?[")
 
 _MESSAGES = {
     "exists": (
@@ -26,24 +51,105 @@ _MESSAGES = {
     ),
     "cannot_write": ("{file}: kann nicht geschrieben werden: {reason}", "{file}: cannot write: {reason}"),
     "written": ("{file}: Vorlage geschrieben", "{file}: template written"),
+    # check
+    "bad_output": (
+        "-o {spec}: unbekanntes Format '{fmt}'; erlaubt: {allowed}",
+        "-o {spec}: unknown format '{fmt}'; allowed: {allowed}",
+    ),
+    "two_stdout": (
+        "höchstens ein Format kann auf die Standardausgabe gehen ({formats}); die anderen mit -o FORMAT:DATEI in Dateien schreiben",
+        "at most one format can go to the standard output ({formats}); write the others to files with -o FORMAT:FILE",
+    ),
+    "same_file": ("{file}: mehrere Formate sollen in dieselbe Datei", "{file}: several formats would go to the same file"),
+    "output_is_input": (
+        "{file}: ist eine Eingabedatei und wird nie überschrieben",
+        "{file}: is an input file and is never overwritten",
+    ),
+    "no_report": (
+        "Format '{fmt}' ist nicht verfügbar: checker.report.render_report fehlt ({reason}); "
+        "json, junit oder sarif verwenden",
+        "format '{fmt}' is not available: checker.report.render_report is missing ({reason}); "
+        "use json, junit or sarif",
+    ),
+    "rule_file": ("Regelkatalog fehlerhaft: {error}", "rule catalogue is broken: {error}"),
+    "no_rules": (
+        "Regelkatalog leer: keine Regeldateien in {dir} (Installation ohne rules/? BUDGETCHECK_RULES_DIR setzen)",
+        "rule catalogue is empty: no rule files in {dir} (installed without rules/? set BUDGETCHECK_RULES_DIR)",
+    ),
+    "unknown_selector": (
+        "{option} {token}: keine Regel, kein Id-Präfix und keine Gruppe dieses Namens",
+        "{option} {token}: no rule, id prefix or group of this name",
+    ),
+    "did_you_mean": ("meinten Sie '{suggestion}'?", "did you mean '{suggestion}'?"),
+    "no_match": ("{pattern}: keine Datei passt zu diesem Muster", "{pattern}: no file matches this pattern"),
+    "empty_dir": (
+        "{dir}: enthält keine Vereinbarungen (*.yaml, *.yml, *.json)",
+        "{dir}: contains no agreements (*.yaml, *.yml, *.json)",
+    ),
+    "bad_epoch": (
+        "SOURCE_DATE_EPOCH={value}: keine ganze Zahl von Sekunden seit 1970",
+        "SOURCE_DATE_EPOCH={value}: not a whole number of seconds since 1970",
+    ),
+    "engine": (
+        "{file}: Fehler der Regel-Engine: {error}",
+        "{file}: rule engine error: {error}",
+    ),
+    "report_written": ("{file}: {fmt}-Bericht geschrieben", "{file}: {fmt} report written"),
+    "summary": (
+        "{total} Vereinbarung(en) geprüft ({rules} Regeln, Stichtag {date}): {passed} bestanden, "
+        "{failed} mit Befunden ab '{threshold}'",
+        "{total} agreement(s) checked ({rules} rules, check date {date}): {passed} passed, "
+        "{failed} with findings at or above '{threshold}'",
+    ),
+    "failed_file": ("{file}: {overall}; {findings}", "{file}: {overall}; {findings}"),
+    "internal": (
+        "interner Fehler (bitte melden): {error}",
+        "internal error (please report): {error}",
+    ),
+    "unknown_rule": ("unbekannte Regel {rule}", "unknown rule {rule}"),
 }
+
+
+def _msg(lang: str, key: str, **values: Any) -> str:
+    return _MESSAGES[key][LANGS.index(lang)].format(**values)
 
 
 def _say(args: argparse.Namespace, key: str, **values: str) -> None:
     """Print a localized note to stderr."""
-    print(_MESSAGES[key][LANGS.index(args.lang)].format(**values), file=sys.stderr)
+    print(_msg(args.lang, key, **values), file=sys.stderr)
+
+
+class _Usage(Exception):
+    """A usage problem of ``check`` (exit code 2); the message is already localized."""
+
+
+class _LangAction(argparse.Action):
+    """``--lang``; also records that it was given, so that it overrides the config file."""
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
+        setattr(namespace, self.dest, values)
+        namespace.lang_given = True
+
+
+def _iso_date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{value}': JJJJ-MM-TT erwartet / expected YYYY-MM-DD") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with all sub-commands."""
     # --lang is accepted before and after the command; SUPPRESS keeps the global value.
     lang = argparse.ArgumentParser(add_help=False)
-    lang.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, help="Sprache der Meldungen")
+    lang.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, action=_LangAction,
+                      help="Sprache der Meldungen und Berichte")
     parser = argparse.ArgumentParser(
         prog="budgetcheck",
         description="Prüft Budgetvereinbarungen (Trägerbudgets, Sozialraumbudgets).",
     )
-    parser.add_argument("--lang", choices=LANGS, default="de", help="Sprache der Meldungen (Standard: de)")
+    parser.add_argument("--lang", choices=LANGS, default="de", action=_LangAction,
+                        help="Sprache der Meldungen (Standard: de)")
     parser.add_argument("--version", action="version", version=f"budgetcheck {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -55,6 +161,42 @@ def build_parser() -> argparse.ArgumentParser:
 
     validate = commands.add_parser("validate", parents=[lang], help="Dateien einlesen und auf Formatfehler prüfen")
     validate.add_argument("files", nargs="+", metavar="FILE")
+
+    check = commands.add_parser(
+        "check", parents=[lang], help="Vereinbarungen gegen den Regelkatalog prüfen",
+        description="Prüft Vereinbarungen gegen den Regelkatalog. Exit-Code: 0 bestanden, 1 Befunde "
+                    "(verletzt ab --fail-on), 2 Eingabe- oder Bedienfehler (dann wird nichts geschrieben).",
+    )
+    check.add_argument("paths", nargs="+", metavar="PATH",
+                       help="Dateien, Verzeichnisse (rekursiv *.yaml, *.yml, *.json) oder Muster wie 'entwuerfe/*.yaml'")
+    check.add_argument("-o", "--output", action="append", metavar="FORMAT[:FILE]",
+                       help=f"Ausgabeformat ({', '.join(FORMATS)}), mit :DATEI in eine Datei; wiederholbar; "
+                            "höchstens eines auf die Standardausgabe (Standard: text)")
+    check.add_argument("-f", "--format", choices=FORMATS, help="Format der Standardausgabe (wie -o FORMAT)")
+    check.add_argument("--fail-on", choices=SEVERITIES,
+                       help="Exit-Code 1 bei einer verletzten Regel ab dieser Schwere (Standard: blocker)")
+    check.add_argument("--fail-on-unresolved", action=argparse.BooleanOptionalAction, default=None,
+                       help="auch ungeklärte Regeln ab --fail-on lassen die Prüfung scheitern")
+    check.add_argument("--select", action="append", metavar="ID,...",
+                       help="nur diese Regeln prüfen (Ids, Id-Präfixe wie ISSAB-VR oder Gruppen)")
+    check.add_argument("--ignore", action="append", metavar="ID,...", help="diese Regeln nicht prüfen")
+    check.add_argument("--waivers", action="append", metavar="FILE",
+                       help="YAML-Datei mit Ausnahmen (waivers: [{rule, reason, granted_by, expires, paths}])")
+    check.add_argument("--date", type=_iso_date, metavar="JJJJ-MM-TT",
+                       help="Stichtag der Prüfung (Standard: SOURCE_DATE_EPOCH, sonst heute)")
+    check.add_argument("--config", metavar="FILE", help="Konfiguration aus FILE (statt budgetcheck.toml/pyproject.toml)")
+    check.add_argument("--no-config", action="store_true", help="keine Konfigurationsdatei lesen")
+    check.add_argument("-q", "--quiet", action="store_true", help="keine Zusammenfassung auf stderr")
+
+    rules = commands.add_parser("rules", parents=[lang], help="Regelkatalog anzeigen",
+                                description="Listet den Regelkatalog; 'rules show ID' zeigt eine Regel, "
+                                            "'rules paths' die prüfbaren Pfade, '--format md' die Dokumentation.")
+    rules.add_argument("--format", choices=("text", "md"), default="text",
+                       help="text (Liste) oder md (Dokumentation des Katalogs, wie docs/rules.md)")
+    rules_commands = rules.add_subparsers(dest="rules_command", metavar="show ID | paths")
+    show = rules_commands.add_parser("show", parents=[lang], help="eine Regel vollständig anzeigen")
+    show.add_argument("rule_id", metavar="ID")
+    rules_commands.add_parser("paths", parents=[lang], help="alle Pfade, die Regeln prüfen können")
     return parser
 
 
@@ -97,10 +239,415 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return status
 
 
+# --------------------------------------------------------------------------- check
+
+
+@dataclasses.dataclass
+class _Output:
+    fmt: str
+    file: Optional[str]  # None: standard output
+    temp: Optional[str] = None  # the temporary file that becomes ``file``
+
+
+@dataclasses.dataclass
+class _Plan:
+    """Everything ``check`` needs, settled before anything is evaluated or written."""
+
+    lang: str
+    outputs: list[_Output]
+    fail_on: str
+    fail_on_unresolved: bool
+    select: list[str]
+    ignore: list[str]
+    waiver_files: list[str]
+    check_date: dt.date
+    config_file: Optional[str]
+
+
+def _split(values: Optional[list[str]]) -> Optional[list[str]]:
+    if values is None:
+        return None
+    return [token.strip() for value in values for token in value.split(",") if token.strip()]
+
+
+def _parse_output(spec: str, lang: str) -> _Output:
+    fmt, sep, file = spec.partition(":")
+    fmt = fmt.strip().lower()
+    if fmt == "md":
+        fmt = "markdown"
+    if fmt not in FORMATS:
+        close = difflib.get_close_matches(fmt, FORMATS, n=1)
+        message = _msg(lang, "bad_output", spec=spec, fmt=fmt, allowed=", ".join(FORMATS))
+        raise _Usage(message + (f" ({_msg(lang, 'did_you_mean', suggestion=close[0])})" if close else ""))
+    return _Output(fmt, file if sep and file and file != "-" else None)
+
+
+def _check_date(given: Optional[dt.date], lang: str) -> dt.date:
+    if given:
+        return given
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is None or epoch == "":
+        return dt.date.today()
+    try:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc).date()
+    except (ValueError, OverflowError, OSError):
+        raise _Usage(_msg(lang, "bad_epoch", value=epoch)) from None
+
+
+def _plan(args: argparse.Namespace) -> _Plan:
+    """Merge flags and the config file (flags win); raises InputError or _Usage."""
+    from checker.config import Config, find_config, load_config
+
+    config = Config()
+    if args.config:
+        config = load_config(args.config, args.lang)
+    elif not args.no_config:
+        found = find_config()
+        if found:
+            config = load_config(found, args.lang)
+    lang = args.lang if getattr(args, "lang_given", False) else (config.lang or "de")
+
+    if args.output or args.format:
+        specs = list(args.output or []) + ([args.format] if args.format else [])
+    elif config.output or config.format:
+        specs = list(config.output or [])
+        if config.format and all(_parse_output(spec, lang).file is not None for spec in specs):
+            specs.append(config.format)
+    else:
+        specs = ["text"]
+    outputs = [_parse_output(spec, lang) for spec in specs]
+    to_stdout = [o.fmt for o in outputs if o.file is None]
+    if len(to_stdout) > 1:
+        raise _Usage(_msg(lang, "two_stdout", formats=", ".join(to_stdout)))
+    seen: set[str] = set()
+    for output in outputs:
+        if output.file is not None:
+            key = os.path.normcase(os.path.abspath(output.file))
+            if key in seen:
+                raise _Usage(_msg(lang, "same_file", file=output.file))
+            seen.add(key)
+
+    waiver_files = list(args.waivers) if args.waivers else list(config.waivers or [])
+    return _Plan(
+        lang=lang,
+        outputs=outputs,
+        fail_on=args.fail_on or (config.fail_on.value if config.fail_on else "blocker"),
+        fail_on_unresolved=args.fail_on_unresolved if args.fail_on_unresolved is not None
+        else bool(config.fail_on_unresolved),
+        select=_split(args.select) if args.select is not None else (config.select or []),
+        ignore=_split(args.ignore) if args.ignore is not None else (config.ignore or []),
+        waiver_files=waiver_files,
+        check_date=_check_date(args.date, lang),
+        config_file=config.file,
+    )
+
+
+def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang: str = "de") -> Optional[set[str]]:
+    """Rule ids chosen by ``--select`` / ``--ignore`` (None: all). Tokens are ids, id prefixes or groups."""
+    ids = [r.id for r in catalogue.rules]
+    groups = {r.rule.group.value for r in catalogue.rules}
+    from checker.rules import Group
+
+    groups |= {g.value for g in Group}
+
+    def matching(token: str, option: str) -> set[str]:
+        if token.upper() == "ALL":
+            return set(ids)
+        if token in groups:
+            return {r.id for r in catalogue.rules if r.rule.group.value == token}
+        found = {i for i in ids if i == token.upper() or i.startswith(token.upper().rstrip("-") + "-")}
+        if not found:
+            close = difflib.get_close_matches(token, ids + sorted(groups), n=1, cutoff=0.6)
+            message = _msg(lang, "unknown_selector", option=option, token=token)
+            raise _Usage(message + (f" ({_msg(lang, 'did_you_mean', suggestion=close[0])})" if close else ""))
+        return found
+
+    chosen = set(ids)
+    if select:
+        chosen = set().union(*(matching(t, "--select") for t in select))
+    for token in ignore:
+        chosen -= matching(token, "--ignore")
+    return None if chosen == set(ids) else chosen
+
+
+def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = ()) -> list[str]:
+    """Files as given; directories recursively (``*.yaml``, ``*.yml``, ``*.json``, sorted; hidden
+    directories skipped); glob patterns expanded here too (Windows shells do not). Duplicates once.
+    Files in ``exclude`` (waiver and config files) are skipped inside directories."""
+    excluded = {os.path.normcase(os.path.abspath(p)) for p in exclude}
+    out: list[str] = []
+
+    def from_dir(directory: Path) -> list[str]:
+        found = []
+        for root, dirs, files in os.walk(directory):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in files:
+                if name.lower().endswith(AGREEMENT_SUFFIXES) and not name.startswith("."):
+                    path = Path(root) / name
+                    if os.path.normcase(os.path.abspath(path)) not in excluded:
+                        found.append(path.as_posix())
+        return sorted(found)
+
+    errors: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = from_dir(path)
+            if not found:
+                errors.append(_msg(lang, "empty_dir", dir=given))
+            out.extend(found)
+        elif not path.exists() and _GLOB_CHARS & set(given):
+            matches = sorted(glob.glob(given, recursive=True))
+            if not matches:
+                errors.append(_msg(lang, "no_match", pattern=given))
+            for match in matches:
+                match_path = Path(match)
+                if match_path.is_dir():
+                    out.extend(from_dir(match_path))
+                elif match_path.is_file():
+                    out.append(match_path.as_posix())
+        else:
+            out.append(path.as_posix())  # a missing file is reported by the loader
+    if errors:
+        raise _Usage("\n".join(errors))
+    return list(dict.fromkeys(out))
+
+
+def _load_catalogue(lang: str) -> Any:
+    """The rule catalogue; a broken or empty one is a _Usage error (an empty one would pass everything)."""
+    from checker import rules
+
+    try:
+        catalogue = rules.load_catalogue()
+    except rules.RuleFileError as exc:
+        raise _Usage(_msg(lang, "rule_file", error=exc)) from None
+    if not catalogue.rules:
+        raise _Usage(_msg(lang, "no_rules", dir=rules.RULES_DIR))
+    return catalogue
+
+
+def _render_human() -> Callable[..., str]:
+    from checker.report import render_report  # written by the report's author; may be missing
+
+    return render_report
+
+
+def _prepare_outputs(outputs: list[_Output], inputs: list[str], lang: str) -> None:
+    """Create a temporary file beside every output file (so that writing cannot fail later)."""
+    inputs_abs = {os.path.normcase(os.path.abspath(p)) for p in inputs}
+    for output in outputs:
+        if output.file is None:
+            continue
+        if os.path.normcase(os.path.abspath(output.file)) in inputs_abs:
+            raise _Usage(_msg(lang, "output_is_input", file=output.file))
+        target = Path(output.file)
+        try:
+            if target.is_dir():
+                raise IsADirectoryError(21, os.strerror(21))
+            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
+            os.close(handle)
+            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; a report gets the usual mode
+        except OSError as exc:
+            raise _Usage(_msg(lang, "cannot_write", file=output.file, reason=exc.strerror or str(exc))) from None
+        output.temp = temp
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _discard(outputs: list[_Output]) -> None:
+    for output in outputs:
+        if output.temp:
+            try:
+                os.unlink(output.temp)
+            except OSError:
+                pass
+            output.temp = None
+
+
+def _use_color() -> bool:
+    """ANSI colours for the text report on a terminal, unless NO_COLOR is set (https://no-color.org)."""
+    return not os.environ.get("NO_COLOR") and hasattr(sys.stdout, "isatty") and sys.stdout.isatty()
+
+
+def _write_stdout(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Check agreements; write the requested reports; exit 0, 1 (findings) or 2 (input/usage)."""
+    from checker.check import evaluate
+    from checker.engine import EvaluationError
+    from checker.formats import Policy, render
+    from checker.rules import Severity
+    from checker.verdicts import RunInfo
+    from checker.waivers import load_waiver_file, settle, waivers_for
+
+    lang = args.lang
+    outputs: list[_Output] = []
+    try:
+        plan = _plan(args)
+        lang = plan.lang
+        outputs = plan.outputs
+        catalogue = _load_catalogue(lang)
+        selected = resolve_selection(catalogue, plan.select, plan.ignore, lang)
+
+        errors: list[ErrorItem] = []
+        entries = []
+        for file in plan.waiver_files:
+            try:
+                entries.extend(load_waiver_file(file, lang))
+            except InputError as err:
+                errors.extend(err.errors)
+        exclude = plan.waiver_files + ([plan.config_file] if plan.config_file else [])
+        files = expand_paths(args.paths, lang, exclude=exclude)
+        loaded: list[LoadedAgreement] = []
+        for file in files:
+            try:
+                loaded.append(load_agreement(file, lang))
+            except InputError as err:
+                errors.extend(err.errors)
+        if errors:
+            raise InputError(errors)
+
+        human = {o.fmt for o in outputs} & set(HUMAN_FORMATS)
+        render_human = None
+        if human:
+            try:
+                render_human = _render_human()
+            except ImportError as exc:
+                raise _Usage(_msg(lang, "no_report", fmt=sorted(human)[0], reason=exc)) from None
+        _prepare_outputs(outputs, files + exclude, lang)
+
+        results = []
+        for item in loaded:
+            try:
+                results.append(evaluate(item.agreement, catalogue, path=item.path, sha256=item.sha256,
+                                        locations=item.locations, check_date=plan.check_date,
+                                        extra_waivers=waivers_for(item.path, entries), selected=selected))
+            except EvaluationError as exc:
+                raise _Usage(_msg(lang, "engine", file=item.path, error=exc)) from None
+        run_notes = settle(results, entries, check_date=plan.check_date, rule_ids=set(catalogue.by_id),
+                           selected=selected)
+        run = RunInfo(__version__, catalogue.version, catalogue.digest,
+                      len(selected) if selected is not None else len(catalogue.rules), plan.check_date.isoformat())
+        policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
+
+        rendered = []
+        for output in outputs:
+            if output.fmt in MACHINE_FORMATS:
+                text = render(output.fmt, results, run=run, policy=policy, lang=lang, run_notes=run_notes)
+            else:
+                assert render_human is not None
+                extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
+                                            and "color" in inspect.signature(render_human).parameters) else {}
+                text = render_human(results, output.fmt, lang=lang, run=run, **extra)
+                if text and not text.endswith("\n"):
+                    text += "\n"
+            rendered.append((output, text))
+    except InputError as err:
+        _discard(outputs)
+        print(err.format(lang), file=sys.stderr)
+        return EXIT_INPUT
+    except _Usage as err:
+        _discard(outputs)
+        print(str(err), file=sys.stderr)
+        return EXIT_INPUT
+    except BaseException:
+        _discard(outputs)
+        raise
+
+    # Everything is known: write the files (each atomically), then the standard output.
+    try:
+        for output, text in rendered:
+            if output.temp is not None and output.file is not None:
+                with open(output.temp, "w", encoding="utf-8", newline="\n") as handle:
+                    handle.write(text)
+        for output, _text in rendered:
+            if output.temp is not None and output.file is not None:
+                os.replace(output.temp, output.file)
+                output.temp = None
+    except OSError as exc:
+        _discard(outputs)
+        print(_msg(lang, "cannot_write", file=output.file, reason=exc.strerror or str(exc)), file=sys.stderr)
+        return EXIT_INPUT
+    finally:
+        _discard(outputs)
+
+    failed = [r for r in results if policy.failed(r)]
+    if not args.quiet:
+        _summary(results, failed, run_notes, outputs, policy, run, lang)
+    for output, text in rendered:
+        if output.file is None:
+            _write_stdout(text)
+    return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _summary(results: list, failed: list, run_notes: list, outputs: list[_Output], policy: Any, run: Any,
+             lang: str) -> None:
+    """A few lines on stderr: written files, waiver notes of the run, the outcome."""
+    from checker.formats import note_text
+    from checker.labels import OVERALL, label
+
+    lines = [_msg(lang, "report_written", file=o.file, fmt=o.fmt) for o in outputs if o.file is not None]
+    lines.extend(note_text(note, lang) for note in run_notes)
+    human_on_stdout = any(o.file is None and o.fmt in HUMAN_FORMATS for o in outputs)
+    if not human_on_stdout:
+        for result in failed:
+            ids = ", ".join(f.id for f in result.findings if policy.fails(f))
+            lines.append(_msg(lang, "failed_file", file=result.path, overall=label(OVERALL, result.overall, lang),
+                              findings=ids))
+        lines.append(_msg(lang, "summary", total=len(results), rules=run.rule_count, date=run.check_date,
+                          passed=len(results) - len(failed), failed=len(failed), threshold=policy.fail_on.value))
+    if lines:
+        sys.stderr.write("\n".join(lines) + "\n")
+        sys.stderr.flush()
+
+
+# --------------------------------------------------------------------------- rules
+
+
+def cmd_rules(args: argparse.Namespace) -> int:
+    """List the catalogue, show one rule, print the testable paths or write docs/rules.md."""
+    if args.rules_command == "paths":
+        from checker.facts import describe_paths
+
+        _write_stdout(describe_paths() + "\n")
+        return EXIT_OK
+    try:
+        catalogue = _load_catalogue(args.lang)
+    except _Usage as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_INPUT
+    from checker import formats
+
+    if args.rules_command == "show":
+        rule = catalogue.by_id.get(args.rule_id.upper())
+        if rule is None:
+            close = difflib.get_close_matches(args.rule_id.upper(), list(catalogue.by_id), n=1, cutoff=0.5)
+            message = _msg(args.lang, "unknown_rule", rule=args.rule_id)
+            print(message + (f" ({_msg(args.lang, 'did_you_mean', suggestion=close[0])})" if close else ""),
+                  file=sys.stderr)
+            return EXIT_INPUT
+        _write_stdout(formats.rule_text(rule, args.lang, catalogue))
+        return EXIT_OK
+    if args.format == "md":
+        _write_stdout(formats.catalogue_markdown(catalogue, args.lang))
+    else:
+        _write_stdout(formats.rule_list(catalogue, args.lang))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": cmd_schema,
     "init": cmd_init,
     "validate": cmd_validate,
+    "check": cmd_check,
+    "rules": cmd_rules,
 }
 
 
@@ -114,4 +661,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return COMMANDS[args.command](args)
     except InputError as err:
         print(err.format(args.lang), file=sys.stderr)
+        return EXIT_INPUT
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # The reader (e.g. ``| head``) is gone: silence the final flush of stdout.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
+        return EXIT_BROKEN_PIPE
+    except Exception as exc:  # a bug: exit 2 (never 1, which means "findings"), with the traceback
+        traceback.print_exc(file=sys.stderr)
+        print(_msg(getattr(args, "lang", "de"), "internal", error=exc), file=sys.stderr)
         return EXIT_INPUT

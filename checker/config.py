@@ -1,0 +1,233 @@
+"""Project configuration for ``budgetcheck check``: ``budgetcheck.toml`` or ``[tool.budgetcheck]``.
+
+Where it is found (the first that applies):
+
+1. ``--config FILE`` on the command line (``--no-config`` ignores every file);
+2. walking from the current directory upwards, in each directory first
+   ``budgetcheck.toml`` (settings at its top level, or under ``[tool.budgetcheck]``),
+   then ``pyproject.toml`` if it has a ``[tool.budgetcheck]`` table. A
+   ``pyproject.toml`` without that table is skipped, the search goes on upwards.
+
+Keys (all optional; command-line flags override them)::
+
+    [tool.budgetcheck]
+    select = ["ISSAB-VR", "konsistenz"]   # rule ids, id prefixes or group names
+    ignore = ["DWH-QS-FORTBILDUNG"]
+    fail-on = "major"                     # blocker | major | minor | hinweis
+    fail-on-unresolved = false
+    lang = "de"                           # de | en
+    format = "text"                       # the format for the standard output
+    output = ["sarif:out/budgetcheck.sarif", "html:out/bericht.html"]
+    waivers = "ausnahmen.yaml"            # or a list; relative to the config file
+
+Unknown keys and wrong types are input errors (exit code 2), reported with file, line
+and key, and for a misspelt key a suggestion. Relative file names in ``output`` and
+``waivers`` are taken relative to the directory of the config file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import re
+import tomllib
+from enum import Enum
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from checker.loader import ErrorItem, InputError, Locations, validate
+from checker.rules import Severity
+
+CONFIG_FILE = "budgetcheck.toml"
+PYPROJECT = "pyproject.toml"
+MAX_CONFIG_BYTES = 1024 * 1024
+
+_TEXTS = {
+    "unknown_key": ("unbekannter Schlüssel {key}", "unknown key {key}"),
+    "did_you_mean": ("meinten Sie '{suggestion}'?", "did you mean '{suggestion}'?"),
+    "toml": ("kein gültiges TOML: {detail}", "not valid TOML: {detail}"),
+    "unreadable": ("Datei kann nicht gelesen werden: {reason}", "cannot read file: {reason}"),
+    "not_table": ("[tool.budgetcheck] muss eine Tabelle sein", "[tool.budgetcheck] must be a table"),
+    "no_section": (
+        "enthält keine Tabelle [tool.budgetcheck]",
+        "has no [tool.budgetcheck] table",
+    ),
+}
+
+
+def _text(lang: str, message: str, /, **values: Any) -> str:
+    return _TEXTS[message][0 if lang == "de" else 1].format(**values)
+
+
+class Lang(str, Enum):
+    de = "de"
+    en = "en"
+
+
+class _Settings(BaseModel):
+    """The keys of the configuration, with TOML's dashes turned into underscores."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    select: Optional[Union[list[str], str]] = None
+    ignore: Optional[Union[list[str], str]] = None
+    fail_on: Optional[Severity] = None
+    fail_on_unresolved: Optional[bool] = Field(None, strict=True)
+    lang: Optional[Lang] = None
+    format: Optional[str] = None
+    output: Optional[Union[list[str], str]] = None
+    waivers: Optional[Union[list[str], str]] = None
+
+
+KEYS = [name.replace("_", "-") for name in _Settings.model_fields]
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Settings read from a file; None means "not set there"."""
+
+    file: Optional[str] = None
+    select: Optional[list[str]] = None
+    ignore: Optional[list[str]] = None
+    fail_on: Optional[Severity] = None
+    fail_on_unresolved: Optional[bool] = None
+    lang: Optional[str] = None
+    format: Optional[str] = None
+    output: Optional[list[str]] = None  # FORMAT[:FILE] specs, files relative to the config's directory
+    waivers: Optional[list[str]] = None  # resolved against the config's directory
+
+
+def find_config(start: Union[str, Path, None] = None) -> Optional[Path]:
+    """The nearest ``budgetcheck.toml`` or ``pyproject.toml`` with ``[tool.budgetcheck]``."""
+    directory = Path(start or Path.cwd()).resolve()
+    for folder in (directory, *directory.parents):
+        candidate = folder / CONFIG_FILE
+        if candidate.is_file():
+            return candidate
+        candidate = folder / PYPROJECT
+        if candidate.is_file() and _has_section(candidate):
+            return candidate
+    return None
+
+
+def _has_section(path: Path) -> bool:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        # A broken pyproject.toml that mentions us is still ours: loading it reports the error.
+        try:
+            return "[tool.budgetcheck]" in path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return False
+    return isinstance(data.get("tool"), dict) and "budgetcheck" in data["tool"]
+
+
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)$")
+
+
+def load_config(path: Union[str, Path], lang: str = "de") -> Config:
+    """Read and check one configuration file (raises :class:`InputError`)."""
+    file = str(path)
+    try:
+        data = Path(path).read_bytes()[: MAX_CONFIG_BYTES + 1]
+        content = data.decode("utf-8")
+    except OSError as exc:
+        raise InputError([_item(file, None, _text(lang, "unreadable", reason=exc.strerror or str(exc)), lang)]) from None
+    except UnicodeDecodeError as exc:
+        raise InputError([_item(file, None, _text(lang, "toml", detail=str(exc)), lang)]) from None
+    try:
+        document = tomllib.loads(content)
+    except tomllib.TOMLDecodeError as exc:
+        message = str(exc)
+        match = _TOML_POSITION.search(message)
+        position = (int(match.group(1)), int(match.group(2))) if match else None
+        detail = _TOML_POSITION.sub("", message).strip()
+        raise InputError([_item(file, position, _text(lang, "toml", detail=detail), lang)]) from None
+
+    prefix: tuple[str, ...] = ()
+    table: Any = document
+    if Path(path).name == PYPROJECT or "tool" in document:
+        table = document.get("tool", {}).get("budgetcheck") if isinstance(document.get("tool"), dict) else None
+        prefix = ("tool", "budgetcheck")
+        if table is None:
+            raise InputError([_item(file, None, _text(lang, "no_section"), lang)])
+        if not isinstance(table, dict):
+            raise InputError([_item(file, None, _text(lang, "not_table"), lang)])
+    locations = _locations(content, prefix)
+
+    unknown = [key for key in table if key not in KEYS]
+    if unknown:
+        errors = []
+        for key in unknown:
+            suggestion = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1, cutoff=0.6)
+            errors.append(ErrorItem(file, *(locations.get((key,)) or (None, None)), ".".join((*prefix, key)),
+                                    _text(lang, "unknown_key", key=repr(key)), "",
+                                    suggestion[0] if suggestion else None, lang))
+        raise InputError(errors)
+    raw = {key.replace("-", "_"): value for key, value in table.items()}
+    located = {(key.replace("-", "_"), *rest): pos for (key, *rest), pos in locations.items()}
+    try:
+        settings = validate(_Settings, raw, located, file, lang)
+    except InputError as err:  # name the keys as they are written: tool.budgetcheck.fail-on
+        raise InputError([dataclasses.replace(e, path=".".join((*prefix, e.path.replace("_", "-"))))
+                          for e in err.errors]) from None
+
+    base = Path(path).parent
+    return Config(
+        file=file,
+        select=_list(settings.select),
+        ignore=_list(settings.ignore),
+        fail_on=settings.fail_on,
+        fail_on_unresolved=settings.fail_on_unresolved,
+        lang=settings.lang.value if settings.lang else None,
+        format=settings.format,
+        output=[_relative_output(spec, base) for spec in _list(settings.output) or []] or None,
+        waivers=[str(base / name) if not Path(name).is_absolute() else name
+                 for name in _list(settings.waivers) or []] or None,
+    )
+
+
+def _item(file: str, position: Optional[tuple[int, int]], message: str, lang: str) -> ErrorItem:
+    line, column = position if position else (None, None)
+    return ErrorItem(file, line, column, "", message, lang=lang)
+
+
+def _list(value: Union[list[str], str, None]) -> Optional[list[str]]:
+    if value is None:
+        return None
+    items = value.split(",") if isinstance(value, str) else value
+    return [item.strip() for item in items if item.strip()]
+
+
+def _relative_output(spec: str, base: Path) -> str:
+    """``FORMAT:FILE`` with FILE taken relative to the config's directory."""
+    fmt, sep, name = spec.partition(":")
+    if not sep or not name or name == "-" or Path(name).is_absolute():
+        return spec
+    return f"{fmt}:{base / name}"
+
+
+_KEY_LINE = re.compile(r"""^\s*(?:"([^"]+)"|'([^']+)'|([A-Za-z0-9_-]+))\s*=""")
+_TABLE_LINE = re.compile(r"^\s*\[\s*([^\]]+?)\s*\]\s*(#.*)?$")
+
+
+def _locations(content: str, prefix: tuple[str, ...]) -> Locations:
+    """Line and column of each top-level key of our table (good enough for messages).
+
+    TOML's parser in the standard library keeps no positions; keys of our table are
+    simple ``key = value`` lines below its header (or at the top of budgetcheck.toml).
+    """
+    out: Locations = {}
+    current: tuple[str, ...] = ()
+    for number, line in enumerate(content.splitlines(), start=1):
+        table = _TABLE_LINE.match(line)
+        if table:
+            current = tuple(part.strip().strip("\"'") for part in table.group(1).split("."))
+            continue
+        key = _KEY_LINE.match(line)
+        if key and current == prefix:
+            name = next(group for group in key.groups() if group)
+            out.setdefault((name,), (number, line.index(name[0]) + 1))
+    return out

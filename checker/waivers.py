@@ -1,0 +1,163 @@
+"""Waivers from a separate file (``--waivers FILE``, or ``waivers`` in the config).
+
+An agreement may carry its own ``waivers:`` list (see :class:`checker.model.Waiver`).
+A waiver file serves a whole repository of drafts::
+
+    waivers:
+      - rule: ISSAB-VR-NACHFINANZIERUNG
+        reason: "Nachfinanzierung wird in der Rahmenvereinbarung geregelt (§ 4 RV 2026)"
+        granted_by: "Fachamt Jugend, Frau Beispiel"
+        expires: 2026-12-31
+        paths: ["vereinbarungen/altona/*.yaml"]   # optional; without it the waiver applies to every agreement
+
+``reason`` is required. ``paths`` are glob patterns matched against the agreement
+path relative to the directory of the waiver file, with ``/`` as separator: ``*``
+and ``?`` stay within one directory, ``**`` spans directories, and a pattern without
+``/`` matches the file name alone (like ``.gitignore``).
+
+Classification (expired, unused, unknown rule) happens per agreement in
+:func:`checker.verdicts.build_result`. For waivers from a file, whose ``paths`` may
+cover many agreements, :func:`settle` turns the per-agreement notes into notes for
+the run: such a waiver is *unused* only if it waived nothing in any agreement, and
+*expired* or *unknown rule* is said once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Optional, Union
+
+from pydantic import Field
+
+from checker.loader import load_data, validate
+from checker.model import Base, ShortText, Waiver
+from checker.verdicts import AgreementResult, AppliedWaiver, Verdict, WaiverNote
+
+
+class FileWaiver(Waiver):
+    paths: Optional[list[ShortText]] = Field(
+        None, description="Glob-Muster der Vereinbarungsdateien (relativ zur Ausnahmedatei); ohne: alle"
+    )
+
+
+class WaiverFile(Base):
+    waivers: list[FileWaiver] = Field(description="Ausnahmen von Regeln, jede mit Begründung")
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    """One waiver of a waiver file, with where it was written."""
+
+    waiver: FileWaiver
+    origin: str
+    line: Optional[int]
+
+    def applied(self) -> AppliedWaiver:
+        w = self.waiver
+        return AppliedWaiver(w.rule, w.reason, w.granted_by, w.expires.isoformat() if w.expires else None,
+                             self.origin, self.line)
+
+    def applies_to(self, agreement_path: str) -> bool:
+        if not self.waiver.paths:
+            return True
+        relative = _relative(agreement_path, Path(self.origin).parent)
+        name = relative.rsplit("/", 1)[-1]
+        return any(_glob(pattern).match(name if "/" not in pattern.strip("/") else relative)
+                   for pattern in self.waiver.paths)
+
+
+def load_waiver_file(path: Union[str, Path], lang: str = "de") -> list[FileEntry]:
+    """Read and validate a waiver file (raises :class:`checker.loader.InputError` with FILE:LINE:COL)."""
+    raw, locations, _sha = load_data(path, lang)
+    parsed = validate(WaiverFile, raw, locations, str(path), lang)
+    out = []
+    for index, waiver in enumerate(parsed.waivers):
+        position = locations.get(("waivers", index))
+        out.append(FileEntry(waiver, str(path), position[0] if position else None))
+    return out
+
+
+def waivers_for(agreement_path: str, entries: list[FileEntry]) -> list[tuple[Waiver, str, Optional[int]]]:
+    """The ``extra_waivers`` argument of :func:`checker.check.evaluate` for one agreement."""
+    return [(entry.waiver, entry.origin, entry.line) for entry in entries if entry.applies_to(agreement_path)]
+
+
+def settle(results: list[AgreementResult], entries: list[FileEntry], *, check_date: dt.date,
+           rule_ids: set[str], selected: Optional[set[str]] = None) -> list[WaiverNote]:
+    """Move notes on file waivers from the agreements to the run; returns the run's notes.
+
+    Per agreement, a file waiver keeps only an *expired* note, and only where it would
+    have waived something (the finding is still verletzt or ungeklärt): that is where a
+    reader must learn why the finding fails again. For the run, once each: every waiver
+    naming an unknown rule, every expired waiver, and every waiver that waived nothing
+    in any agreement (whether its ``paths`` matched no agreement or its rule held).
+    A waiver of a rule left out by ``--select``/``--ignore`` is not called unused.
+    """
+    origins = {entry.origin for entry in entries}
+    used = {_key(f.waiver) for r in results for f in r.findings if f.waiver and f.waiver.origin in origins}
+    for result in results:
+        result.waiver_notes[:] = [
+            note for note in result.waiver_notes
+            if not (note.kind == "unused" and selected is not None and note.waiver.rule not in selected)
+            and (note.waiver.origin not in origins
+                 or (note.kind == "expired" and _still_open(result, note.waiver.rule)))
+        ]
+    notes = []
+    for entry in entries:
+        applied = entry.applied()
+        if entry.waiver.rule not in rule_ids:
+            notes.append(WaiverNote("unknown_rule", applied))
+        elif entry.waiver.expires and entry.waiver.expires < check_date:
+            notes.append(WaiverNote("expired", applied))
+        elif _key(applied) not in used and (selected is None or entry.waiver.rule in selected):
+            notes.append(WaiverNote("unused", applied))
+    return notes
+
+
+def _still_open(result: AgreementResult, rule_id: str) -> bool:
+    return any(f.id == rule_id and f.verdict in (Verdict.verletzt, Verdict.ungeklaert) for f in result.findings)
+
+
+def _key(waiver: AppliedWaiver) -> tuple:
+    return (waiver.origin, waiver.line, waiver.rule, waiver.reason)
+
+
+def _relative(path: str, base: Path) -> str:
+    try:
+        relative = os.path.relpath(Path(path).resolve(), base.resolve())
+    except ValueError:  # another drive on Windows
+        relative = str(Path(path).resolve())
+    return Path(relative).as_posix()
+
+
+@lru_cache(maxsize=512)
+def _glob(pattern: str) -> re.Pattern:
+    """A ``/``-aware glob: ``*`` and ``?`` within one path segment, ``**`` across segments."""
+    pattern = pattern.strip().removeprefix("./").lstrip("/")
+    out, i = "", 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif pattern.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif pattern[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif pattern[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif pattern[i] == "[":
+            end = pattern.find("]", i + 2)
+            if end == -1:
+                out, i = out + re.escape("["), i + 1
+            else:
+                body = pattern[i + 1:end].replace("\\", "\\\\")
+                body = "^" + body[1:] if body.startswith("!") else body
+                out, i = out + f"[{body}]", end + 1
+        else:
+            out, i = out + re.escape(pattern[i]), i + 1
+    return re.compile(out + r"\Z")
+
