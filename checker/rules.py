@@ -37,9 +37,10 @@ from checker.conditions import (
     to_durable,
 )
 from checker.facts import Registry, registry
+from checker.paths import rules_dir
 from checker.model import BudgetForm, FieldOfWork
 
-RULES_DIR = Path(os.environ.get("BUDGETCHECK_RULES_DIR") or Path(__file__).resolve().parent.parent / "rules")
+RULES_DIR = rules_dir()
 SOURCE_FILES = ("000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt")
 
 try:  # the C loader is much faster; rule files are trusted less than code but are plain data
