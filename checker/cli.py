@@ -17,6 +17,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import difflib
+import fnmatch
 import glob
 import inspect
 import json
@@ -180,6 +181,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", action="append", metavar="ID,...",
                        help="nur diese Regeln prüfen (Ids, Id-Präfixe wie ISSAB-VR oder Gruppen)")
     check.add_argument("--ignore", action="append", metavar="ID,...", help="diese Regeln nicht prüfen")
+    check.add_argument("--exclude", action="append", metavar="GLOB,...",
+                       help="beim Durchsuchen von Verzeichnissen überspringen (z. B. '*.expected.yaml')")
     check.add_argument("--waivers", action="append", metavar="FILE",
                        help="YAML-Datei mit Ausnahmen (waivers: [{rule, reason, granted_by, expires, paths}])")
     check.add_argument("--date", type=_iso_date, metavar="JJJJ-MM-TT",
@@ -262,6 +265,7 @@ class _Plan:
     waiver_files: list[str]
     check_date: dt.date
     config_file: Optional[str]
+    exclude: list[str] = dataclasses.field(default_factory=list)
 
 
 def _split(values: Optional[list[str]]) -> Optional[list[str]]:
@@ -339,6 +343,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
         waiver_files=waiver_files,
         check_date=_check_date(args.date, lang),
         config_file=config.file,
+        exclude=_split(args.exclude) if args.exclude is not None else (config.exclude or []),
     )
 
 
@@ -370,11 +375,18 @@ def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang
     return None if chosen == set(ids) else chosen
 
 
-def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = ()) -> list[str]:
+def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = (),
+                 patterns: Sequence[str] = ()) -> list[str]:
     """Files as given; directories recursively (``*.yaml``, ``*.yml``, ``*.json``, sorted; hidden
     directories skipped); glob patterns expanded here too (Windows shells do not). Duplicates once.
-    Files in ``exclude`` (waiver and config files) are skipped inside directories."""
+    Files in ``exclude`` (waiver and config files) and files whose name or path matches one of
+    ``patterns`` (``--exclude``) are skipped inside directories; files named explicitly are kept."""
     excluded = {os.path.normcase(os.path.abspath(p)) for p in exclude}
+
+    def skipped(path: Path) -> bool:
+        return (os.path.normcase(os.path.abspath(path)) in excluded
+                or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.as_posix(), p) for p in patterns))
+
     out: list[str] = []
 
     def from_dir(directory: Path) -> list[str]:
@@ -384,7 +396,7 @@ def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = ()
             for name in files:
                 if name.lower().endswith(AGREEMENT_SUFFIXES) and not name.startswith("."):
                     path = Path(root) / name
-                    if os.path.normcase(os.path.abspath(path)) not in excluded:
+                    if not skipped(path):
                         found.append(path.as_posix())
         return sorted(found)
 
@@ -504,7 +516,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             except InputError as err:
                 errors.extend(err.errors)
         exclude = plan.waiver_files + ([plan.config_file] if plan.config_file else [])
-        files = expand_paths(args.paths, lang, exclude=exclude)
+        files = expand_paths(args.paths, lang, exclude=exclude, patterns=plan.exclude)
         loaded: list[LoadedAgreement] = []
         for file in files:
             try:
@@ -545,7 +557,7 @@ def cmd_check(args: argparse.Namespace) -> int:
                 assert render_human is not None
                 extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
                                             and "color" in inspect.signature(render_human).parameters) else {}
-                text = render_human(results, output.fmt, lang=lang, run=run, **extra)
+                text = render_human(results, output.fmt, lang=lang, run=run, run_notes=run_notes, **extra)
                 if text and not text.endswith("\n"):
                     text += "\n"
             rendered.append((output, text))

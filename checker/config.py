@@ -79,6 +79,7 @@ class _Settings(BaseModel):
     format: Optional[str] = None
     output: Optional[Union[list[str], str]] = None
     waivers: Optional[Union[list[str], str]] = None
+    exclude: Optional[Union[list[str], str]] = None
 
 
 KEYS = [name.replace("_", "-") for name in _Settings.model_fields]
@@ -97,6 +98,7 @@ class Config:
     format: Optional[str] = None
     output: Optional[list[str]] = None  # FORMAT[:FILE] specs, files relative to the config's directory
     waivers: Optional[list[str]] = None  # resolved against the config's directory
+    exclude: Optional[list[str]] = None  # glob patterns skipped when scanning directories
 
 
 def find_config(start: Union[str, Path, None] = None) -> Optional[Path]:
@@ -186,6 +188,7 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
         output=[_relative_output(spec, base) for spec in _list(settings.output) or []] or None,
         waivers=[str(base / name) if not Path(name).is_absolute() else name
                  for name in _list(settings.waivers) or []] or None,
+        exclude=_list(settings.exclude),
     )
 
 

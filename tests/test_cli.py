@@ -267,7 +267,7 @@ def test_directories_and_globs_are_expanded(tmp_path):
 def test_text_is_the_default_and_comes_from_the_report_module(monkeypatch, capsys):
     calls = []
 
-    def fake_render(results, fmt, *, lang="de", run):
+    def fake_render(results, fmt, *, lang="de", run, run_notes=()):
         calls.append((len(results), fmt, lang, run.check_date))
         return "BERICHT"
 
@@ -494,3 +494,12 @@ def test_lang_flag_is_recorded_for_config_override():
     assert args.lang == "de" and not getattr(args, "lang_given", False)
     args = build_parser().parse_args(["check", "x.yaml", "--lang", "en"])
     assert args.lang == "en" and args.lang_given
+
+
+def test_exclude_skips_matching_files_in_directories(tmp_path, capsys):
+    good = tmp_path / "a.yaml"
+    good.write_text("meta: {title: A}\n", encoding="utf-8")
+    (tmp_path / "a.expected.yaml").write_text("verdicts: {}\n", encoding="utf-8")
+    assert main(["check", str(tmp_path), "--no-config", "--exclude", "*.expected.yaml", "-o", "json"]) in (0, 1)
+    assert json.loads(capsys.readouterr().out)["agreements"][0]["file"].endswith("a.yaml")
+    assert main(["check", str(tmp_path), "--no-config", "-o", "json"]) == 2  # not an agreement

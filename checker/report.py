@@ -1,0 +1,1029 @@
+"""The human-readable audit report (*Prüfbericht*): text, Markdown and HTML.
+
+:func:`render_report` turns a list of :class:`~checker.verdicts.AgreementResult`
+into one document. The Result is the only input: verdicts, evidence, chains
+and waivers are read from it, never recomputed. This module prepares a view
+model (sorting, grouping, counts, labels, formatted values) and hands it to the
+Jinja2 templates in ``templates/``, which only lay it out.
+
+Every string that comes from an input (agreement file, waiver file, rule
+catalogue) is passed through the format's escaping on output: HTML autoescape;
+a Markdown escape that backslash-escapes the characters with meaning in GitHub
+Markdown and flattens line breaks; for text, control characters are made
+visible as ``⟨U+001B⟩``. The same applies in every format to control and
+bidirectional-override characters, so nothing hidden reaches the reader.
+
+The output is deterministic: no current time (the date is ``run.check_date``),
+fixed sort orders, no dependence on dict or set order of the input.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import textwrap
+import typing
+import unicodedata
+from decimal import Decimal
+from enum import Enum
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Optional
+
+import jinja2
+from markupsafe import Markup
+from pydantic import BaseModel
+
+from checker.paths import templates_dir
+from checker.facts import DERIVED
+from checker.labels import GROUP, OVERALL, SEVERITY, VERDICT, label
+from checker.model import Agreement
+from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
+from checker.verdicts import (
+    DERIVED_INPUTS,
+    OVERALL_BLOCKED,
+    OVERALL_CONDITIONAL,
+    OVERALL_OK,
+    AgreementResult,
+    Evidence,
+    Finding,
+    Missing,
+    RunInfo,
+    WaiverNote,
+    path_tuple,
+    value_at,
+)
+
+FORMATS = ("text", "markdown", "html")
+LANGS = ("de", "en")
+TEMPLATES_DIR = templates_dir()
+TEMPLATE_FILES = {"text": "report.txt.j2", "markdown": "report.md.j2", "html": "report.html.j2"}
+
+TEXT_WIDTH = 100  # target line length of the text format
+
+# Fixed order of verdicts in every listing and table: what needs action first.
+VERDICT_SEQUENCE = (Verdict.verletzt, Verdict.ungeklaert, Verdict.ausgenommen, Verdict.erfuellt,
+                    Verdict.nicht_anwendbar)
+VERDICT_RANK = {v: i for i, v in enumerate(VERDICT_SEQUENCE)}
+SEVERITY_SEQUENCE = tuple(sorted(Severity, key=lambda s: -SEVERITY_ORDER[s]))  # blocker first
+GROUP_SEQUENCE = tuple(Group)
+
+# Human names of the two source documents (see ../shared/sources/README.md).
+SOURCE_NAMES = {
+    "000_cfe332d5febb39fc.txt": ("Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets",
+                                 "Diakonisches Werk Hamburg 2018, key points on Trägerbudgets"),
+    "001_dde54a99f7067d07.txt": ("ISSAB 2002, Expertise sozialräumliche Budgetfinanzierung",
+                                 "ISSAB 2002, expertise on neighbourhood budget financing"),
+}
+
+# --------------------------------------------------------------------------- fixed wording
+
+_W: dict[str, tuple[str, str]] = {
+    "report": ("Prüfbericht", "Audit report"),
+    "doc_title_one": ("Prüfbericht: {title}", "Audit report: {title}"),
+    "doc_title_many": ("Prüfbericht: {n} Vereinbarungen", "Audit report: {n} agreements"),
+    "produced_by": ("erstellt mit budgetcheck {version}, Regelkatalog {catalogue}, Prüfdatum {date}",
+                    "produced by budgetcheck {version}, rule catalogue {catalogue}, date of check {date}"),
+    "contents": ("Inhalt", "Contents"),
+    "summary": ("Übersicht", "Summary"),
+    "summary_intro": ("Geprüft wurden {n} Vereinbarungen. Einzelheiten folgen je Vereinbarung in einem eigenen Teil.",
+                      "{n} agreements were checked. Each one follows in its own part."),
+    "agreement_n": ("Vereinbarung {n}", "Agreement {n}"),
+    "file": ("Datei", "File"),
+    "title": ("Titel", "Title"),
+    # header
+    "identifier": ("Kennung / Aktenzeichen", "Identifier"),
+    "status": ("Bearbeitungsstand", "Status"),
+    "version": ("Fassung", "Version"),
+    "draft_date": ("Datum des Entwurfs", "Draft date"),
+    "signing_date": ("Datum der Unterzeichnung", "Signing date"),
+    "land": ("Bundesland", "Land (federal state)"),
+    "municipality": ("Kommune / Kreis", "Municipality"),
+    "district": ("Bezirk", "District"),
+    "period": ("Laufzeit", "Period"),
+    "giver": ("Budgetgeber", "Budget giver"),
+    "regie": ("Regiekompetenz", "Regiekompetenz"),
+    "takers": ("Budgetnehmer", "Budget takers"),
+    "input_file": ("Eingabedatei", "Input file"),
+    "sha256": ("SHA-256 der Eingabedatei", "SHA-256 of the input file"),
+    "not_stated": ("nicht angegeben", "not stated"),
+    "status_entwurf": ("Entwurf", "draft"),
+    "status_unterzeichnet": ("unterzeichnet", "signed"),
+    "open_start": ("offen", "open"),
+    # sections
+    "sec_overall": ("Gesamturteil", "Overall verdict"),
+    "sec_counts": ("Übersicht nach Gruppe und Schwere", "Counts by group and severity"),
+    "sec_criteria": ("Alle Kriterien", "All criteria"),
+    "sec_findings": ("Befunde: verletzte und ungeklärte Kriterien", "Findings: violated and unresolved criteria"),
+    "sec_questions": ("Klärungsbedarf", "Open questions (Klärungsbedarf)"),
+    "sec_waivers": ("Ausnahmen", "Waivers"),
+    "sec_settled": ("Erfüllte und nicht anwendbare Kriterien", "Fulfilled and not applicable criteria"),
+    "sec_appendix": ("Anhang", "Appendix"),
+    "sec_repro": ("Reproduzierbarkeit", "Reproducibility"),
+    "sec_glossary": ("Begriffe", "Terms"),
+    # overall
+    "overall_is": ("Gesamturteil", "Overall verdict"),
+    "meaning_" + OVERALL_BLOCKED: ("Die Vereinbarung sollte in dieser Fassung nicht unterzeichnet werden.",
+                                   "The agreement should not be signed as it stands."),
+    "meaning_" + OVERALL_CONDITIONAL: ("Vor der Unterzeichnung sind die genannten Punkte zu ändern oder "
+                                       "verbindlich zu klären.",
+                                       "Before signing, the points named must be changed or settled in writing."),
+    "meaning_" + OVERALL_OK: ("Nach den geprüften Kriterien steht einer Unterzeichnung nichts entgegen.",
+                              "As far as the checked criteria go, nothing stands in the way of signing."),
+    "blockers_violated": ("{n} Blocker verletzt", "{n} blocker violated|{n} blockers violated"),
+    "majors_violated": ("{n} erhebliches Kriterium verletzt|{n} erhebliche Kriterien verletzt",
+                        "{n} major criterion violated|{n} major criteria violated"),
+    "blockers_open": ("{n} Blocker ungeklärt", "{n} blocker unresolved|{n} blockers unresolved"),
+    "no_blocker_violated_but": ("Kein Blocker verletzt, aber {parts}", "No blocker violated, but {parts}"),
+    "and": (" und ", " and "),
+    "decisive": ("Ausschlaggebend", "Decisive"),
+    "ok_reason": ("Kein Blocker und kein erhebliches Kriterium verletzt, kein Blocker ungeklärt",
+                  "No blocker and no major criterion violated, no blocker unresolved"),
+    "further_open": ("weitere {n} Kriterien sind verletzt oder ungeklärt (geringere Schwere)",
+                     "{n} further criteria are violated or unresolved (lower severity)"),
+    "further_open_1": ("ein weiteres Kriterium ist verletzt oder ungeklärt (geringere Schwere)",
+                       "one further criterion is violated or unresolved (lower severity)"),
+    "waived_count": ("{n} Kriterium ausgenommen|{n} Kriterien ausgenommen",
+                     "{n} criterion waived|{n} criteria waived"),
+    "reason_fallback": ("Begründung siehe Befunde", "For the reasons see the findings"),
+    # counts
+    "criteria_total": ("{n} Kriterien geprüft", "{n} criteria checked"),
+    "group": ("Gruppe", "Group"),
+    "severity": ("Schwere", "Severity"),
+    "verdict": ("Urteil", "Verdict"),
+    "total": ("Summe", "Total"),
+    "id": ("Id", "Id"),
+    "criterion": ("Kriterium", "Criterion"),
+    # findings
+    "no_findings": ("Kein Kriterium ist verletzt oder ungeklärt.", "No criterion is violated or unresolved."),
+    "why_" + Verdict.verletzt.value: ("Die Angaben der Vereinbarung widersprechen dem Kriterium:",
+                                      "The agreement's statements contradict the criterion:"),
+    "why_" + Verdict.erfuellt.value: ("Belegt durch diese Angaben:", "Shown by these statements:"),
+    "why_" + Verdict.nicht_anwendbar.value: ("Nicht anwendbar wegen dieser Angaben:",
+                                             "Not applicable because of these statements:"),
+    "why_" + Verdict.ungeklaert.value: ("Diese Angaben fehlen; sie würden das Kriterium entscheiden:",
+                                        "These statements are missing; they would decide the criterion:"),
+    "why_" + Verdict.ausgenommen.value: ("Angaben, auf denen das ausgesetzte Urteil beruht:",
+                                         "Statements behind the verdict set aside:"),
+    "applies_because": ("Das Kriterium gilt hier, weil", "The criterion applies here because"),
+    "field": ("Angabe", "Field"),
+    "value": ("Wert", "Value"),
+    "section": ("Fundstelle im Vertrag", "Section of the agreement"),
+    "line": ("Zeile", "Line"),
+    "line_n": ("Zeile {n}", "line {n}"),
+    "computed": ("berechnet", "computed"),
+    "entries": ("{n} Eintrag|{n} Einträge", "{n} entry|{n} entries"),
+    "yes": ("ja", "yes"),
+    "no": ("nein", "no"),
+    "conclusion_of": ("Zwischenergebnis von {id}", "intermediate finding of {id}"),
+    "conclusion": ("Zwischenergebnis „{name}“", "intermediate finding “{name}”"),
+    "clause_texts": ("Vertragstext laut Eingabe", "Agreement text as given"),
+    "wording": ("Wortlaut", "Wording"),
+    "reviewer_note": ("Anmerkung der prüfenden Person", "Reviewer's note"),
+    "source": ("Quelle", "Source"),
+    "source_section": ("Abschnitt", "section"),
+    "bullet": ("Punkt {n}", "item {n}"),
+    "legal_basis": ("Rechtsgrundlage", "Legal basis"),
+    "rationale": ("Begründung", "Rationale"),
+    "recommendation": ("Was zu ändern ist", "What to change"),
+    "question_for": ("Frage an die andere Seite", "Question for the other party"),
+    "depends_on": ("Beruht auf", "Based on"),
+    "not_checked": ("nicht geprüft", "not checked"),
+    "see_question": ("siehe Klärungsbedarf, Frage {n}", "see open questions, question {n}"),
+    "verdict_set_aside": ("ausgesetztes Urteil", "verdict set aside"),
+    "Verdict_set_aside": ("Ausgesetztes Urteil", "Verdict set aside"),
+    "Granted_by": ("Erteilt von", "Granted by"),
+    "Expires": ("Gültig bis", "Valid until"),
+    "Waiver_origin": ("Eingetragen in", "Recorded in"),
+    # questions
+    "no_questions": ("Kein Klärungsbedarf: kein Kriterium ist ungeklärt.",
+                     "No open questions: no criterion is unresolved."),
+    "questions_intro": ("Jedes ungeklärte Kriterium wird zu einer Frage an die andere Vertragsseite. "
+                        "Die Antwort auf die genannten Angaben entscheidet das Kriterium.",
+                        "Each unresolved criterion becomes a question for the other party. "
+                        "Answering the fields named decides the criterion."),
+    "question_n": ("Frage {n}", "Question {n}"),
+    "question_about": ("zu", "on"),
+    "decided_by": ("Entscheidend sind", "Decided by"),
+    "generated_question": ("Was regelt die Vereinbarung zu „{title}“? Bitte die fehlenden Angaben nennen.",
+                           "What does the agreement provide on “{title}”? Please state the missing details."),
+    "line_hint": ("Zeile: wo die Angabe in der Eingabedatei steht oder, wenn sie fehlt, der nächste "
+                  "übergeordnete Eintrag, unter dem sie einzutragen ist.",
+                  "Line: where the field stands in the input file or, if it is missing, the nearest "
+                  "enclosing entry under which to add it."),
+    # waivers
+    "no_waivers": ("Keine Ausnahmen angewandt.", "No waivers applied."),
+    "waiver_reason": ("Begründung der Ausnahme", "Reason for the waiver"),
+    "granted_by": ("erteilt von", "granted by"),
+    "expires": ("gültig bis", "valid until"),
+    "no_expiry": ("unbefristet", "no expiry"),
+    "unknown": ("nicht angegeben", "not stated"),
+    "waiver_origin": ("eingetragen in", "recorded in"),
+    "waiver_notes": ("Hinweise zu Ausnahmen", "Notes on waivers"),
+    "run_notes": ("Hinweise zur Ausnahmedatei", "Notes on the waiver file"),
+    "run_notes_intro": ("Diese Ausnahmen aus der Ausnahmedatei wirken auf keine der geprüften Vereinbarungen "
+                        "oder sind fehlerhaft:",
+                        "These waivers from the waiver file affect none of the checked agreements or are faulty:"),
+    "note_expired": ("abgelaufen: die Ausnahme gilt nicht mehr, das Kriterium wird normal beurteilt",
+                     "expired: the waiver no longer applies, the criterion is judged as usual"),
+    "note_unused": ("ohne Wirkung: das Kriterium ist weder verletzt noch ungeklärt",
+                    "without effect: the criterion is neither violated nor unresolved"),
+    "note_unknown_rule": ("unbekannte Regel: keine Regel des Katalogs hat diese Id",
+                          "unknown rule: no rule of the catalogue has this id"),
+    # settled
+    "no_settled": ("Keine.", "None."),
+    "settled_intro": ("Kurzfassung mit den Angaben, die das Urteil tragen.",
+                      "In brief, with the statements the verdict rests on."),
+    "evidence": ("Belege", "Evidence"),
+    # text
+    "text_open": ("Verletzt und ungeklärt", "Violated and unresolved"),
+    "text_none": ("keine", "none"),
+    "text_no_questions": ("keiner", "none"),
+    # appendix
+    "checker_version": ("budgetcheck-Version", "budgetcheck version"),
+    "catalogue_version": ("Regelkatalog, Version", "Rule catalogue, version"),
+    "catalogue_digest": ("Regelkatalog, SHA-256", "Rule catalogue, SHA-256"),
+    "rule_count": ("Anzahl der Regeln", "Number of rules"),
+    "check_date": ("Prüfdatum", "Date of check"),
+    "repro_intro": ("Mit derselben budgetcheck-Version, demselben Regelkatalog, denselben Eingabedateien und "
+                    "demselben Prüfdatum entsteht dieser Bericht Zeichen für Zeichen neu.",
+                    "The same budgetcheck version, rule catalogue, input files and date of check reproduce "
+                    "this report character for character."),
+    "scope_note": ("Geprüft werden die Angaben der Eingabedatei, die den Vertrag strukturiert beschreibt, "
+                   "gegen den Regelkatalog. Der Bericht ersetzt keine rechtliche Prüfung des Vertragstextes.",
+                   "The statements of the input file, a structured description of the contract, are checked "
+                   "against the rule catalogue. The report does not replace a legal review of the contract text."),
+}
+
+_NOTES_EN = {
+    "kein Eintrag erfüllt die Bedingung": "no entry meets the condition",
+    "kein Eintrag widerspricht der Bedingung": "no entry contradicts the condition",
+}
+
+_CLAUSE_PARTS = {
+    "status": ("Regelung (vereinbart / ausgeschlossen)", "status"),
+    "section": ("Fundstelle", "section"),
+    "wording": ("Wortlaut", "wording"),
+    "note": ("Anmerkung", "note"),
+}
+
+_DERIVED_EN = {
+    "derived.reference_date": "reference date: period start, else signing date, else draft date",
+    "derived.period_months": "period in full months",
+    "derived.teilbudgets_amount_sum": "sum of the sub-budget amounts",
+    "derived.teilbudgets_share_sum": "sum of the sub-budget shares in percent",
+    "derived.payout_share_sum": "unconditional plus conditional payout shares in percent",
+    "derived.earmark_share_sum": "sum of the earmarked shares in percent",
+    "derived.taker_kinds_count": "number of different kinds of provider among the takers",
+    "derived.wertorientierungen_count": "number of different value orientations of the takers",
+    "derived.vernetzung_share": "earmarked share for networking in percent",
+}
+
+_GLOSSARY = (
+    ("Prüfbericht", "Dieser Bericht: das Ergebnis der Prüfung einer Budgetvereinbarung gegen den Regelkatalog.",
+     "This report: the result of checking a budget agreement against the rule catalogue."),
+    ("Trägerbudget", "Ein fester Betrag, der mit einem Träger oder einem Trägerverbund für einen Zeitraum "
+                     "vereinbart wird und die Entgelte je Einzelfall ersetzt.",
+     "A fixed sum agreed with one provider (or a group of providers) for a period, replacing "
+     "case-by-case fees."),
+    ("Sozialraumbudget", "Ein fester Betrag für alle oder bestimmte Leistungen in einem Sozialraum (Quartier), "
+                         "der den dort zuständigen Trägern übergeben wird.",
+     "A fixed sum for all (or defined) services in one neighbourhood, handed to the providers "
+     "responsible there."),
+    ("Budgetgeber / Budgetnehmer", "Wer das Budget gibt (der öffentliche Träger) / wer es erhält (ein oder "
+                                   "mehrere freie Träger).",
+     "The party that gives the budget (the public body) / the provider(s) that receive it."),
+    ("zeichnungsreif / zeichnungsreif mit Auflagen / nicht zeichnungsreif",
+     "Das Gesamturteil. Nicht zeichnungsreif: mindestens ein Blocker ist verletzt. Zeichnungsreif mit "
+     "Auflagen: kein Blocker verletzt, aber ein erhebliches Kriterium verletzt oder ein Blocker ungeklärt. "
+     "Zeichnungsreif: weder das eine noch das andere.",
+     "The overall verdict. Not fit to sign (nicht zeichnungsreif): at least one blocker is violated. Fit to "
+     "sign with conditions (mit Auflagen): no blocker violated, but a major criterion violated or a blocker "
+     "unresolved. Fit to sign (zeichnungsreif): neither."),
+    ("erfüllt / verletzt / ungeklärt / nicht anwendbar / ausgenommen",
+     "Die Urteile je Kriterium. Erfüllt: die Angaben belegen es. Verletzt: angegebene Tatsachen widersprechen "
+     "ihm. Ungeklärt: es fehlen Angaben – Fehlendes gilt nie als erfüllt. Nicht anwendbar: das Kriterium gilt "
+     "für diese Vereinbarung nicht. Ausgenommen: eine begründete Ausnahme setzt das Urteil aus.",
+     "The verdicts per criterion. Fulfilled (erfüllt): the statements show it. Violated (verletzt): stated "
+     "facts contradict it. Unresolved (ungeklärt): information is missing – missing is never taken as "
+     "fulfilled. Not applicable (nicht anwendbar): the criterion does not apply to this agreement. Waived "
+     "(ausgenommen): a justified waiver sets the verdict aside."),
+    ("Blocker / erheblich / gering / Hinweis",
+     "Die Schwere eines Kriteriums. Ein verletzter Blocker macht die Vereinbarung nicht zeichnungsreif; ein "
+     "verletztes erhebliches Kriterium oder ein ungeklärter Blocker führt zu Auflagen; gering und Hinweis "
+     "ändern das Gesamturteil nicht.",
+     "The severity of a criterion. A violated blocker makes the agreement not fit to sign; a violated major "
+     "criterion (erheblich) or an unresolved blocker leads to conditions; minor (gering) and advice "
+     "(Hinweis) do not change the overall verdict."),
+    ("Klärungsbedarf", "Die Liste offener Fragen an die andere Vertragsseite: jedes ungeklärte Kriterium wird "
+                       "zu einer Frage.",
+     "The list of open questions to put to the other party: every unresolved criterion becomes one."),
+    ("Fundstelle", "Die Stelle im Vertrag (z. B. „§ 7 Abs. 2“), wie sie in der Eingabedatei angegeben ist.",
+     "The place in the contract (e.g. “§ 7 Abs. 2”, section 7 paragraph 2) as given in the input file."),
+    ("Zwischenergebnis", "Das Urteil einer Regel, auf dem eine andere Regel aufbaut („beruht auf“).",
+     "The verdict of one rule that another rule builds on (“based on”)."),
+    ("SHA-256", "Prüfsumme einer Datei. Stimmt sie überein, wurde genau diese Fassung geprüft.",
+     "Checksum of a file. If it matches, exactly this version was checked."),
+)
+
+
+def _w(key: str, lang: str, n: Optional[int] = None, **values: Any) -> str:
+    """Fixed wording ``key`` in ``lang``; ``singular|plural`` chosen by ``n``."""
+    text = _W[key][LANGS.index(lang)]
+    if "|" in text:
+        one, many = text.split("|", 1)
+        text = one if n == 1 else many
+    if n is not None:
+        values["n"] = n
+    return text.format(**values) if values else text
+
+
+# --------------------------------------------------------------------------- escaping
+
+
+class Safe(str):
+    """A string already escaped for the target format (passes the output filter unchanged)."""
+
+
+_BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+_LINE_BREAKS = re.compile(r"\r\n|[\r\n\u0085\u2028\u2029\v\f]")
+
+
+def _visible(ch: str) -> str:
+    return f"⟨U+{ord(ch):04X}⟩"
+
+
+def clean(value: Any, *, keep_newlines: bool = False) -> str:
+    """A display string: control and bidi-override characters shown as ``⟨U+XXXX⟩``, tabs as spaces.
+
+    Line breaks become spaces unless ``keep_newlines`` (then ``\\n``).
+    """
+    text = _LINE_BREAKS.sub("\n" if keep_newlines else " ", str(value)).replace("\t", " ")
+    out = []
+    for ch in text:
+        if ch == "\n":
+            out.append(ch)
+        elif ord(ch) in _BIDI or unicodedata.category(ch) == "Cc":
+            out.append(_visible(ch))
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+# Characters with meaning in GitHub Markdown inline text (links and images need "[", so "(", ")" and "!"
+# are harmless once "[" and "]" are escaped; "&" would start an entity, "$" inline math).
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&$])")
+# At the start of a line: list markers, ordered-list numbers, thematic breaks and setext underlines.
+_MD_LEADING = re.compile(r"^(\d{1,9})([.)])(?=\s|$)|^([-+=])(?=\s|$|[-=]+$)")
+
+
+def md_escape(value: Any) -> str:
+    """Backslash-escape Markdown syntax; one line, so a value can't open a block, table row or heading."""
+    text = " ".join(clean(value).split())
+    text = _MD_SPECIAL.sub(r"\\\1", text)
+    return _MD_LEADING.sub(lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(1) else f"\\{m.group(3)}", text)
+
+
+def _finalize_markdown(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, (Safe, Markup)) else Safe(md_escape(value))
+
+
+def _finalize_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return value if isinstance(value, (Safe, Markup)) else Safe(clean(value))
+
+
+def _raw(value: Any) -> Safe:
+    """The output of a template macro: already escaped piece by piece."""
+    return Safe(value)
+
+
+def _finalize_html(value: Any) -> Any:
+    if value is None:
+        return ""
+    return value if isinstance(value, Markup) else clean(value, keep_newlines=True)
+
+
+_CODE_SAFE = re.compile(r"^[A-Za-z0-9_.:/\[\]\-]+$")
+
+
+def _md_code(value: Any) -> Safe:
+    """Inline code for identifiers and paths; anything else is escaped as text."""
+    text = str(value)
+    return Safe(f"`{text}`") if _CODE_SAFE.match(text) else Safe(md_escape(text))
+
+
+def _md_filter(value: Any) -> Safe:
+    return value if isinstance(value, Safe) else Safe(md_escape(value))
+
+
+def _pad(value: Any, width: int) -> Safe:
+    return Safe(clean(value).ljust(width))
+
+
+def _wrap(text: str, width: int, sep: Optional[str]) -> list[str]:
+    if not sep:
+        return textwrap.wrap(text, max(width, 20), break_long_words=False, break_on_hyphens=False) or [""]
+    lines: list[str] = []
+    for token in text.split(sep):
+        if lines and len(lines[-1]) + len(sep) + len(token) <= width:
+            lines[-1] += sep + token
+        else:
+            if lines:
+                lines[-1] += sep.rstrip()
+            lines.append(token)
+    return lines or [""]
+
+
+def _hang(value: Any, column: int, width: int = TEXT_WIDTH, min_room: int = 40, sep: Optional[str] = None) -> Safe:
+    """Wrap ``value`` to ``width`` with continuation lines indented to ``column``.
+
+    With ``sep``, lines break only between the parts ``sep`` separates. When less than ``min_room``
+    characters remain after ``column``, the text starts on the next line, indented by six spaces.
+    """
+    text = clean(value)
+    if width - column >= min_room:
+        lines = _wrap(text, width - column, sep)
+        if all(len(line) <= width - column for line in lines):
+            return Safe(("\n" + " " * column).join(lines))
+    indent = 6
+    return Safe("\n" + " " * indent + ("\n" + " " * indent).join(_wrap(text, width - indent, sep)))
+
+
+_ANSI = {"verletzt": "31", "ungeklaert": "33", "ausgenommen": "36", "erfuellt": "32", "nicht_anwendbar": "2",
+         OVERALL_BLOCKED: "1;31", OVERALL_CONDITIONAL: "1;33", OVERALL_OK: "1;32", "bold": "1"}
+
+
+def _make_paint(color: bool):
+    def paint(value: Any, kind: str) -> Safe:
+        text = value if isinstance(value, Safe) else clean(value)
+        code = _ANSI.get(kind)
+        return Safe(f"\x1b[{code}m{text}\x1b[0m") if color and code else Safe(text)
+    return paint
+
+
+@lru_cache(maxsize=None)
+def _environment(fmt: str) -> jinja2.Environment:
+    common = dict(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
+                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+    if fmt == "html":
+        env = jinja2.Environment(autoescape=True, finalize=_finalize_html, **common)
+    elif fmt == "markdown":
+        env = jinja2.Environment(autoescape=False, finalize=_finalize_markdown, **common)
+        env.filters["md"] = _md_filter
+        env.filters["code"] = _md_code
+        env.filters["raw"] = _raw
+    else:
+        env = jinja2.Environment(autoescape=False, finalize=_finalize_text, **common)
+        env.filters["pad"] = _pad
+        env.filters["hang"] = _hang
+        env.filters["raw"] = _raw
+    return env
+
+
+# --------------------------------------------------------------------------- value formatting
+
+
+def _group_digits(digits: str, sep: str) -> str:
+    out = ""
+    while len(digits) > 3:
+        digits, out = digits[:-3], sep + digits[-3:] + out
+    return digits + out
+
+
+def format_number(value: float | int, lang: str) -> str:
+    """Exact decimal notation with the language's separators: 3.000.000 / 94,3396 (de)."""
+    thousands, decimal = (".", ",") if lang == "de" else (",", ".")
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        value = int(value)
+    text = str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
+    sign = "-" if text.startswith("-") else ""
+    whole, _, frac = text.lstrip("-").partition(".")
+    return sign + _group_digits(whole, thousands) + (decimal + frac if frac else "")
+
+
+def format_date(value: Any, lang: str) -> str:
+    """02.11.2026 (de) or 2026-11-02 (en); accepts dates, ISO strings and YYYYMMDD integers."""
+    day: Optional[dt.date] = None
+    if isinstance(value, dt.date):
+        day = value
+    elif isinstance(value, str):
+        try:
+            day = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
+    elif isinstance(value, int) and 10000101 <= value <= 99991231:
+        try:
+            day = dt.date(value // 10000, value // 100 % 100, value % 100)
+        except ValueError:
+            return str(value)
+    if day is None:
+        return str(value)
+    return day.strftime("%d.%m.%Y") if lang == "de" else day.isoformat()
+
+
+_PERCENT = re.compile(r"(_percent|_share_sum|vernetzung_share)$")
+_EUR = re.compile(r"(^|\.)(amount|amount_per_year|previous_year_actual_costs|teilbudgets_amount_sum)$")
+_MONTHS = re.compile(r"(_months)$")
+_DATE_PATHS = re.compile(r"(^|\.)(draft_date|signing_date|start|end|reference_date|expires)$")
+
+
+def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
+    """A stated or computed value as a reader expects it (units, separators, dates, yes/no)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return _w("yes" if value else "no", lang)
+    if isinstance(value, int) and isinstance(value_at(agreement, path), list):
+        return _w("entries", lang, n=value)
+    if _DATE_PATHS.search(path):
+        return format_date(value, lang)
+    if isinstance(value, (int, float)):
+        number = format_number(value, lang)
+        if _PERCENT.search(path):
+            return f"{number} %"
+        if _EUR.search(path):
+            return f"{number} €"
+        if _MONTHS.search(path):
+            return f"{number} {'Monate' if lang == 'de' else 'months'}"
+        return number
+    if isinstance(value, list):
+        return ", ".join(format_value(path, v, lang, agreement) for v in value)
+    if isinstance(value, Enum):
+        return str(value.value)
+    return str(value)
+
+
+# --------------------------------------------------------------------------- field descriptions
+
+
+def _inner_model(annotation: Any) -> Optional[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_model(arg)
+        if found is not None:
+            return found
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _field_chain(path: str) -> tuple[tuple[str, Optional[int], Optional[str]], ...]:
+    """(name, index or None, German description) for each named part of a model path."""
+    model: Optional[type[BaseModel]] = Agreement
+    out: list[list] = []
+    for part in path_tuple(path):
+        if isinstance(part, int):
+            if out:
+                out[-1][1] = part
+            continue
+        info = model.model_fields.get(part) if model is not None else None
+        out.append([part, None, info.description if info else None])
+        model = _inner_model(info.annotation) if info else None
+    return tuple(tuple(x) for x in out)  # type: ignore[misc]
+
+
+def describe_path(path: str, lang: str) -> str:
+    """What a path means, for readers who do not read the format: German model descriptions
+    (the format is German); in English only computed values and intermediate findings are described."""
+    if path in DERIVED:
+        text = DERIVED[path][1] if lang == "de" else _DERIVED_EN.get(path, "")
+        return f"{text} ({_w('computed', lang)})" if text else _w("computed", lang)
+    if path.startswith("conclusions."):
+        return _w("conclusion", lang, name=path.split(".", 1)[1])
+    if lang != "de":
+        return ""
+    chain = _field_chain(path)
+    if not chain or chain[-1][2] is None and chain[-1][0] not in _CLAUSE_PARTS:
+        return ""
+    leaf, leaf_index, leaf_desc = chain[-1]
+    parent = chain[-2] if len(chain) > 1 else None
+    if leaf in _CLAUSE_PARTS and parent is not None and parent[0] != "meta" and chain[0][0] == "clauses":
+        text = f"{parent[2]}: {_CLAUSE_PARTS[leaf][0]}" if parent[2] else ""
+    elif leaf_index is not None:
+        text = f"{leaf_desc} Nr. {leaf_index + 1}"
+    else:
+        text = leaf_desc or ""
+        indexed = [c for c in chain[:-1] if c[1] is not None]
+        if indexed and text:
+            coll = indexed[-1]
+            text = f"{coll[2]} Nr. {coll[1] + 1}: {text}" if coll[2] else text
+    return text
+
+
+# --------------------------------------------------------------------------- view model
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "x"
+
+
+def _finding_key(f: Finding) -> tuple:
+    return (VERDICT_RANK.get(f.verdict, 99), -SEVERITY_ORDER[f.severity], f.id)
+
+
+def _evidence_key(e: Evidence) -> tuple:
+    return (e.line is not None, e.line or 0, e.column or 0, e.path, e.note or "")
+
+
+_INDEX = re.compile(r"\[\d+\]")
+
+
+def _generic(path: str) -> str:
+    """A concrete path with its list indices removed: services[2].category -> services[].category."""
+    return _INDEX.sub("[]", path).removesuffix(".count")
+
+
+def _atom_paths(conjunctions: Iterable[Iterable[Any]], skip: Iterable[Any] = ()) -> set[str]:
+    out: set[str] = set()
+    skipped = list(skip)
+    for conj in conjunctions:
+        for lit in conj:
+            if any(lit is other or lit == other for other in skipped):
+                continue
+            for path, _key in lit.atoms:
+                path = _generic(path)
+                out.add(path)
+                out.update(_generic(p) for p in DERIVED_INPUTS.get(path, ()))
+    return out
+
+
+def _applicability_only(rule: Any) -> frozenset[str]:
+    """Paths a rule reads only to decide whether it applies (not in its condition)."""
+    appl_lits = [lit for conj in rule.applies_true for lit in conj]
+    appl = _atom_paths(list(rule.applies_true) + list(rule.applies_false))
+    cond = _atom_paths(list(rule.holds) + list(rule.violated), skip=appl_lits)
+    return frozenset(appl - cond)
+
+
+def _text(obj: Any, lang: str) -> str:
+    return getattr(obj, lang) if obj is not None else ""
+
+
+def _note_key(note: WaiverNote) -> tuple:
+    w = note.waiver
+    return (note.kind, w.rule, w.origin, w.line or 0, w.reason, w.granted_by or "", w.expires or "")
+
+
+def _note_view(note: WaiverNote, lang: str) -> dict:
+    w = note.waiver
+    key = f"note_{note.kind}"
+    return {"kind": note.kind, "text": _w(key, lang) if key in _W else note.kind, "rule": w.rule,
+            "reason": w.reason, "granted_by": w.granted_by or _w("unknown", lang),
+            "expires": format_date(w.expires, lang) if w.expires else _w("no_expiry", lang),
+            "origin": f"{w.origin}:{w.line}" if w.line else w.origin}
+
+
+def _legal(ref: Any) -> str:
+    text = ref.decision if ref.decision else " ".join(x for x in (ref.ref, ref.law) if x)
+    return f"{text} ({ref.note})" if ref.note else text
+
+
+class _AgreementView:
+    """Builds the view of one AgreementResult (dicts and lists of strings/ints only)."""
+
+    def __init__(self, result: AgreementResult, index: int, lang: str):
+        self.r = result
+        self.a = result.agreement
+        self.lang = lang
+        self.anchor = f"a{index}"
+        self.index = index
+        self.findings = sorted(result.findings, key=_finding_key)
+        self.by_id = {f.id: f for f in result.findings}
+        self.question_numbers: dict[str, int] = {}
+        n = 0
+        for f in self.findings:
+            if f.verdict == Verdict.ungeklaert:
+                n += 1
+                self.question_numbers[f.id] = n
+
+    def w(self, key: str, n: Optional[int] = None, **values: Any) -> str:
+        return _w(key, self.lang, n, **values)
+
+    def anchor_for(self, rule_id: str) -> str:
+        return f"{self.anchor}-{_slug(rule_id)}"
+
+    def verdict(self, v: Verdict) -> dict:
+        return {"key": v.value, "label": label(VERDICT, v.value, self.lang)}
+
+    # ---- header
+
+    def header(self) -> dict:
+        m = self.a.meta
+        ns = self.w("not_stated")
+        status = self.w(f"status_{m.status.value}") if m.status else None
+        period = None
+        if m.period and (m.period.start or m.period.end):
+            start = format_date(m.period.start, self.lang) if m.period.start else self.w("open_start")
+            end = format_date(m.period.end, self.lang) if m.period.end else self.w("open_start")
+            period = f"{start} – {end}"
+        parties = self.a.parties
+        giver = parties.giver if parties else None
+        takers = [t.name or f"{self.w('not_stated')} ({self.w('takers')} {i + 1})"
+                  for i, t in enumerate((parties.takers if parties else None) or [])]
+        rows: list[tuple[str, Optional[str]]] = [
+            ("identifier", m.identifier),
+            ("status", status),
+            ("version", m.version),
+            ("draft_date", format_date(m.draft_date, self.lang) if m.draft_date else None),
+            ("signing_date", format_date(m.signing_date, self.lang) if m.signing_date else None),
+            ("land", m.land),
+            ("municipality", m.municipality),
+            ("district", m.district),
+            ("period", period),
+            ("giver", giver.name if giver else None),
+        ]
+        if giver and giver.unit_with_regiekompetenz:
+            rows.append(("regie", giver.unit_with_regiekompetenz))
+        return {
+            "title": m.title,
+            "rows": [{"label": self.w(k), "value": v if v else ns, "stated": bool(v)} for k, v in rows],
+            "takers_label": self.w("takers"),
+            "takers": takers,
+            "takers_none": ns,
+            "file": self.r.path,
+            "sha256": self.r.sha256,
+        }
+
+    # ---- overall
+
+    def overall(self) -> dict:
+        """The overall verdict (from the Result) with a one-sentence reason and the decisive criteria."""
+        key = self.r.overall
+        pick = lambda v, sev: [f for f in self.findings if f.verdict == v and f.severity == sev]  # noqa: E731
+        blockers = pick(Verdict.verletzt, Severity.blocker)
+        majors = pick(Verdict.verletzt, Severity.major)
+        open_blockers = pick(Verdict.ungeklaert, Severity.blocker)
+        parts = [self.w(k, n=len(fs)) for k, fs in (("blockers_violated", blockers), ("majors_violated", majors),
+                                                     ("blockers_open", open_blockers)) if fs]
+        decisive: list[Finding] = []
+        if key == OVERALL_BLOCKED and blockers:
+            reason = self._join(parts)
+            decisive = blockers + majors + open_blockers
+        elif key == OVERALL_CONDITIONAL and (majors or open_blockers):
+            reason = self.w("no_blocker_violated_but", parts=self._join(parts))
+            decisive = majors + open_blockers
+        elif key == OVERALL_OK:
+            rest = [f for f in self.findings if f.verdict in (Verdict.verletzt, Verdict.ungeklaert)]
+            reason = self.w("ok_reason")
+            if rest:
+                reason += "; " + (self.w("further_open_1") if len(rest) == 1 else self.w("further_open", n=len(rest)))
+        else:  # an overall verdict this module does not know how to explain
+            reason = self.w("reason_fallback")
+        reason += "."
+        waived = sum(1 for f in self.findings if f.verdict == Verdict.ausgenommen)
+        if waived:
+            reason += " " + self.w("waived_count", n=waived) + "."
+        decisive.sort(key=_finding_key)
+        return {"key": key, "label": label(OVERALL, key, self.lang),
+                "upper": label(OVERALL, key, self.lang).upper(), "reason": reason,
+                "meaning": self.w(f"meaning_{key}"),
+                "decisive": [self.link(f.id) | {"severity": label(SEVERITY, f.severity.value, self.lang)}
+                             for f in decisive]}
+
+    def _join(self, parts: list[str]) -> str:
+        if len(parts) <= 1:
+            return "".join(parts)
+        return ", ".join(parts[:-1]) + self.w("and") + parts[-1]
+
+    # ---- counts
+
+    def verdict_counts(self) -> list[dict]:
+        counts = self.r.counts()
+        return [{"key": v.value, "label": label(VERDICT, v.value, self.lang), "n": counts.get(v.value, 0)}
+                for v in VERDICT_SEQUENCE]
+
+    def _matrix(self, keys: Iterable[Any], attr: str, table: dict) -> dict:
+        rows = []
+        for key in keys:
+            subset = [f for f in self.findings if getattr(f.rule.rule, attr) == key]
+            if not subset:
+                continue
+            cells = [sum(1 for f in subset if f.verdict == v) for v in VERDICT_SEQUENCE]
+            rows.append({"label": label(table, key.value, self.lang), "key": key.value, "cells": cells,
+                         "total": len(subset)})
+        totals = [sum(1 for f in self.findings if f.verdict == v) for v in VERDICT_SEQUENCE]
+        return {"rows": rows, "totals": totals, "total": len(self.findings)}
+
+    # ---- findings
+
+    def evidence_rows(self, f: Finding) -> list[dict]:
+        rows = []
+        appl_only = _applicability_only(f.rule) if f.verdict != Verdict.nicht_anwendbar else frozenset()
+        for e in sorted(f.evidence, key=_evidence_key):
+            if e.note:
+                value = e.note if self.lang == "de" else _NOTES_EN.get(e.note, e.note)
+            else:
+                value = format_value(e.path, e.value, self.lang, self.a)
+            described = describe_path(e.path, self.lang)
+            link = None
+            if e.rule:
+                described = self.w("conclusion_of", id=e.rule)
+                link = self.link(e.rule)
+            rows.append({"path": e.path, "label": described, "value": value, "section": e.section or "",
+                         "line": e.line, "line_text": self.w("line_n", n=e.line) if e.line else "",
+                         "is_note": bool(e.note), "rule": link,
+                         "applicability": _generic(e.path) in appl_only})
+        return rows
+
+    def missing_rows(self, missing: list[Missing]) -> list[dict]:
+        return [{"path": m.path, "label": describe_path(m.path, self.lang), "line": m.line,
+                 "line_text": self.w("line_n", n=m.line) if m.line else ""} for m in missing]
+
+    def clause_texts(self, f: Finding) -> list[dict]:
+        """Section, wording and reviewer's note of the clauses the finding's evidence or missing paths name."""
+        names: list[str] = []
+        for path in [e.path for e in f.evidence] + [m.path for m in f.missing]:
+            parts = path_tuple(path)
+            if len(parts) >= 2 and parts[0] == "clauses" and isinstance(parts[1], str):
+                names.append(parts[1])
+        out = []
+        for name in dict.fromkeys(names):
+            clause = getattr(self.a.clauses, name, None)
+            if not isinstance(clause, BaseModel):
+                continue
+            wording, note, section = (getattr(clause, k, None) for k in ("wording", "note", "section"))
+            if wording or note:
+                out.append({"path": f"clauses.{name}", "label": describe_path(f"clauses.{name}", self.lang),
+                            "section": section or "", "wording": wording or "", "note": note or ""})
+        return out
+
+    def link(self, rule_id: str) -> dict:
+        target = self.by_id.get(rule_id)
+        if target is None:
+            return {"id": rule_id, "anchor": "", "title": "", "verdict_key": "",
+                    "verdict_label": self.w("not_checked")}
+        return {"id": rule_id, "anchor": self.anchor_for(rule_id),
+                "title": _text(target.rule.rule.title, self.lang),
+                "verdict_key": target.verdict.value, "verdict_label": label(VERDICT, target.verdict.value, self.lang)}
+
+    def sources(self, rule: Rule) -> list[dict]:
+        out = []
+        for s in rule.source:
+            name = SOURCE_NAMES.get(s.file)
+            out.append({"name": name[LANGS.index(self.lang)] if name else "", "file": s.file,
+                        "section": s.section, "bullet": self.w("bullet", n=s.bullet) if s.bullet is not None else "",
+                        "passage": s.passage})
+        return out
+
+    def question(self, f: Finding) -> str:
+        rule = f.rule.rule
+        if rule.question is not None:
+            return _text(rule.question, self.lang)
+        return self.w("generated_question", title=_text(rule.title, self.lang))
+
+    def location(self, f: Finding, evidence: list[dict]) -> str:
+        """file:line of the first decisive statement (or, when unresolved, of the first missing one)."""
+        if f.verdict == Verdict.ungeklaert:
+            lines = [m.line for m in f.missing if m.line]
+        else:
+            lines = [e["line"] for e in evidence if e["line"] and not e["applicability"]] or \
+                [e["line"] for e in evidence if e["line"]]
+        return f"{self.r.path}:{min(lines)}" if lines else self.r.path
+
+    def finding(self, f: Finding) -> dict:
+        rule = f.rule.rule
+        waiver = None
+        if f.waiver is not None:
+            w = f.waiver
+            waiver = {"reason": w.reason, "granted_by": w.granted_by or self.w("unknown"),
+                      "expires": format_date(w.expires, self.lang) if w.expires else self.w("no_expiry"),
+                      "origin": f"{w.origin}:{w.line}" if w.line else w.origin,
+                      "underlying": self.verdict(f.underlying) if f.underlying else
+                      {"key": "", "label": self.w("unknown")}}
+        why_key = f.verdict.value
+        evidence = self.evidence_rows(f)
+        return {
+            "id": f.id,
+            "anchor": self.anchor_for(f.id),
+            "title": _text(rule.title, self.lang),
+            "verdict": self.verdict(f.verdict),
+            "severity": {"key": f.severity.value, "label": label(SEVERITY, f.severity.value, self.lang)},
+            "group": label(GROUP, rule.group.value, self.lang),
+            "why": self.w(f"why_{why_key}"),
+            "why_missing": self.w("why_ungeklaert"),
+            "evidence": [e for e in evidence if not e["applicability"]],
+            "applicability": [e for e in evidence if e["applicability"]],
+            "applies_because": self.w("applies_because"),
+            "missing": self.missing_rows(f.missing),
+            "clause_texts": self.clause_texts(f),
+            "sources": self.sources(rule),
+            "legal": [_legal(ref) for ref in rule.legal_basis],
+            "rationale": _text(rule.rationale, self.lang),
+            "recommendation": _text(rule.recommendation, self.lang),
+            "question": self.question(f) if f.verdict == Verdict.ungeklaert else "",
+            "question_ref": self.w("see_question", n=self.question_numbers[f.id])
+            if f.id in self.question_numbers else "",
+            "question_anchor": f"{self.anchor}-q{self.question_numbers[f.id]}" if f.id in self.question_numbers
+            else "",
+            "chain": [self.link(rid) for rid in f.chain],
+            "waiver": waiver,
+            "location": self.location(f, evidence),
+        }
+
+    def waiver_notes(self) -> list[dict]:
+        return [_note_view(n, self.lang) | {"rule_link": self.link(n.waiver.rule) if n.waiver.rule in self.by_id
+                                            else None}
+                for n in sorted(self.r.waiver_notes, key=_note_key)]
+
+    def build(self) -> dict:
+        views = {f.id: self.finding(f) for f in self.findings}
+        open_ = [views[f.id] for f in self.findings if f.verdict in (Verdict.verletzt, Verdict.ungeklaert)]
+        questions = []
+        for f in self.findings:
+            if f.verdict != Verdict.ungeklaert:
+                continue
+            v = views[f.id]
+            questions.append({"n": self.question_numbers[f.id], "anchor": v["question_anchor"],
+                              "label": self.w("question_n", n=self.question_numbers[f.id]),
+                              "id": f.id, "finding_anchor": v["anchor"], "title": v["title"],
+                              "severity": v["severity"], "question": v["question"], "missing": v["missing"]})
+        waived = [views[f.id] for f in self.findings if f.verdict == Verdict.ausgenommen]
+        text_width = {
+            "id": max((len(v["id"]) for v in open_ + waived), default=0),
+            "verdict": max((len(v["verdict"]["label"]) for v in open_), default=0),
+            "severity": max((len(v["severity"]["label"]) for v in open_), default=0),
+        }
+        text_width["title_col"] = 3 + text_width["id"] + 2 + text_width["verdict"] + 2 + text_width["severity"] + 2
+        counts = self.verdict_counts()
+        return {
+            "anchor": self.anchor,
+            "index": self.index,
+            "header": self.header(),
+            "overall": self.overall(),
+            "counts": counts,
+            "counts_text": " · ".join(f"{c['n']} {c['label']}" for c in counts),
+            "total": len(self.findings),
+            "total_text": self.w("criteria_total", n=len(self.findings)),
+            "by_group": self._matrix(GROUP_SEQUENCE, "group", GROUP),
+            "by_severity": self._matrix(SEVERITY_SEQUENCE, "severity", SEVERITY),
+            "criteria": [views[f.id] for f in self.findings],
+            "open": open_,
+            "questions": questions,
+            "waived": waived,
+            "waiver_notes": self.waiver_notes(),
+            "settled": [views[f.id] for f in self.findings
+                        if f.verdict in (Verdict.erfuellt, Verdict.nicht_anwendbar)],
+            "text_width": text_width,
+        }
+
+
+def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
+               run_notes: Iterable[WaiverNote] = ()) -> dict:
+    """The complete view model of a report (only dicts, lists, strings and ints)."""
+    agreements = [_AgreementView(r, i + 1, lang).build() for i, r in enumerate(results)]
+    words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
+    if len(results) == 1:
+        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
+    else:
+        doc_title = _w("doc_title_many", lang, n=len(results))
+    summary = [{"anchor": a["anchor"], "label": _w("agreement_n", lang, n=a["index"]), "file": a["header"]["file"],
+                "title": a["header"]["title"], "overall": a["overall"], "counts": a["counts"], "total": a["total"],
+                "counts_text": a["counts_text"]}
+               for a in agreements]
+    return {
+        "lang": lang,
+        "t": words,
+        "doc_title": doc_title,
+        "produced_by": _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
+                          date=format_date(run.check_date, lang)),
+        "many": len(results) > 1,
+        "summary_intro": _w("summary_intro", lang, n=len(results)),
+        "summary": summary,
+        "agreements": agreements,
+        "verdicts": [{"key": v.value, "label": label(VERDICT, v.value, lang)} for v in VERDICT_SEQUENCE],
+        "run": {"checker_version": run.checker_version, "catalogue_version": run.catalogue_version,
+                "catalogue_digest": run.catalogue_digest, "rule_count": run.rule_count,
+                "check_date": format_date(run.check_date, lang), "check_date_iso": run.check_date},
+        "inputs": [{"file": a["header"]["file"], "sha256": a["header"]["sha256"]} for a in agreements],
+        "glossary": [{"term": term, "text": de if lang == "de" else en} for term, de, en in _GLOSSARY],
+        "run_notes": [_note_view(n, lang) for n in sorted(run_notes, key=_note_key)],
+    }
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def render_report(results: list[AgreementResult], fmt: str, *, lang: str = "de", run: RunInfo,
+                  color: bool = False, run_notes: Iterable[WaiverNote] = ()) -> str:
+    """Render the audit report of ``results`` as ``fmt`` ("text", "markdown" or "html") in ``lang``.
+
+    ``color`` adds ANSI colours to the verdict words of the text format (ignored for the others).
+    ``run_notes`` are the notes on waivers of a separate waiver file that belong to the whole run
+    (``checker.waivers.settle``); they are shown before the agreements.
+    The same input gives the same output, byte for byte.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
+    if lang not in LANGS:
+        raise ValueError(f"unsupported language {lang!r} (expected one of {', '.join(LANGS)})")
+    view = build_view(list(results), lang=lang, run=run, run_notes=run_notes)
+    template = _environment(fmt).get_template(TEMPLATE_FILES[fmt])
+    extra = {"paint": _make_paint(color and fmt == "text"), "width": TEXT_WIDTH}
+    out = template.render(**view, **extra)
+    if fmt == "text":  # padding before a wrapped title may leave trailing blanks
+        out = "\n".join(line.rstrip() for line in out.split("\n"))
+    return out
