@@ -189,8 +189,8 @@ D.append(("d12-sajf-sha-ohne-tatsaechliche-kosten.yaml",
   "  (\"Voraussetzung für die Einbindung dieser Angebote in ein Trägerbudget ist, dass hierfür auch die",
   "  tatsächlichen Kosten eines Trägers berücksichtigt werden\").",
   "Geändert: clauses.sajf_sha_actual_costs (status: ausgeschlossen, wording), services[2].actual_costs_covered",
-  "  (false), budget.calculation_basis (ohne tatsaechliche_kosten), Texte in budget.teilbudgets[2].purpose",
-  "  und budget.earmarks[1].description."],
+  "  (false), budget.calculation_basis (ohne tatsaechliche_kosten), budget.earmarks[1].share_base (sonstiges:",
+  "  5 % des Festbetrags), Texte in budget.teilbudgets[2].purpose und budget.earmarks[1].description."],
  [("""  sajf_sha_actual_costs:
     status: vereinbart
     section: "§ 6 Abs. 3"
@@ -203,6 +203,7 @@ D.append(("d12-sajf-sha-ohne-tatsaechliche-kosten.yaml",
   ("  calculation_basis: [landesentgelte, fallprognose, sozialindikatoren, tatsaechliche_kosten]\n",
    "  calculation_basis: [landesentgelte, fallprognose, sozialindikatoren]\n"),
   ("mit den tatsächlichen Kosten der Budgetnehmer (500.000 EUR)", "als Festbetrag nach Haushaltslage (500.000 EUR)"),
+  ("      share_base: tatsaechliche_kosten\n", "      share_base: sonstiges\n"),
   ("Zusätzlich 5 % auf die tatsächlichen Kosten der SAJF/SHA-Angebote (500.000 EUR)", "Zusätzlich 5 % auf den Festbetrag der SAJF/SHA-Angebote (500.000 EUR)")]))
 
 D.append(("d13-verfuegungsfonds-im-hze-budget.yaml",
