@@ -41,3 +41,23 @@ def label(table: dict[str, tuple[str, str]], key: str, lang: str = "de") -> str:
     if pair is None:
         return key
     return pair[LANGS.index(lang) if lang in LANGS else 0]
+
+
+LAND = {
+    "baden_wuerttemberg": ("Baden-Württemberg", "Baden-Württemberg"),
+    "bayern": ("Bayern", "Bavaria"),
+    "berlin": ("Berlin", "Berlin"),
+    "brandenburg": ("Brandenburg", "Brandenburg"),
+    "bremen": ("Bremen", "Bremen"),
+    "hamburg": ("Hamburg", "Hamburg"),
+    "hessen": ("Hessen", "Hesse"),
+    "mecklenburg_vorpommern": ("Mecklenburg-Vorpommern", "Mecklenburg-Western Pomerania"),
+    "niedersachsen": ("Niedersachsen", "Lower Saxony"),
+    "nordrhein_westfalen": ("Nordrhein-Westfalen", "North Rhine-Westphalia"),
+    "rheinland_pfalz": ("Rheinland-Pfalz", "Rhineland-Palatinate"),
+    "saarland": ("Saarland", "Saarland"),
+    "sachsen": ("Sachsen", "Saxony"),
+    "sachsen_anhalt": ("Sachsen-Anhalt", "Saxony-Anhalt"),
+    "schleswig_holstein": ("Schleswig-Holstein", "Schleswig-Holstein"),
+    "thueringen": ("Thüringen", "Thuringia"),
+}

@@ -61,6 +61,27 @@ class Base(BaseModel):
 # --------------------------------------------------------------------------- enums
 
 
+class Land(str, Enum):
+    """Die 16 Länder (Rahmenverträge und Eckpunkte gelten je Land)."""
+
+    baden_wuerttemberg = "baden_wuerttemberg"
+    bayern = "bayern"
+    berlin = "berlin"
+    brandenburg = "brandenburg"
+    bremen = "bremen"
+    hamburg = "hamburg"
+    hessen = "hessen"
+    mecklenburg_vorpommern = "mecklenburg_vorpommern"
+    niedersachsen = "niedersachsen"
+    nordrhein_westfalen = "nordrhein_westfalen"
+    rheinland_pfalz = "rheinland_pfalz"
+    saarland = "saarland"
+    sachsen = "sachsen"
+    sachsen_anhalt = "sachsen_anhalt"
+    schleswig_holstein = "schleswig_holstein"
+    thueringen = "thueringen"
+
+
 class AgreementStatus(str, Enum):
     """Bearbeitungsstand der Vereinbarung."""
 
@@ -261,7 +282,7 @@ class Meta(Base):
     status: Optional[AgreementStatus] = Field(None, description="geplant, Entwurf, unterzeichnet oder beendet")
     version: Optional[ShortText] = Field(None, description="Fassung bzw. Versionsstand")
     draft_date: Optional[Date] = Field(None, description="Datum des Entwurfs")
-    land: Optional[ShortText] = Field(None, description="Bundesland")
+    land: Optional[Land] = Field(None, description="Bundesland")
     municipality: Optional[ShortText] = Field(None, description="Kommune bzw. Kreis")
     district: Optional[ShortText] = Field(None, description="Bezirk")
     signing_date: Optional[Date] = Field(None, description="Datum der Unterzeichnung")
@@ -533,6 +554,9 @@ class DemandAdjustmentClause(Clause):
     trigger: Optional[ShortText] = Field(None, description="Auslöser der Anpassung")
     threshold_percent: Optional[Percent] = Field(None, description="Schwelle in Prozent")
     timing: Optional[AdjustmentTiming] = Field(None, description="Wirkung unterjährig oder erst im Folgejahr")
+    volume_changes_count: Optional[Flag] = Field(
+        None, description="Mengenmäßige Nachfrageänderungen (Fallzahlen, Fallvolumen) lösen die Anpassung aus"
+    )
     social_changes_count: Optional[Flag] = Field(
         None, description="Demografische und sozialstrukturelle Veränderungen zählen als Anlass"
     )

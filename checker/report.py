@@ -36,7 +36,7 @@ from pydantic import BaseModel
 
 from checker.paths import templates_dir
 from checker.facts import DERIVED
-from checker.labels import GROUP, OVERALL, SEVERITY, VERDICT, label
+from checker.labels import GROUP, LAND, OVERALL, SEVERITY, VERDICT, label
 from checker.model import Agreement
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
 from checker.verdicts import (
@@ -730,7 +730,7 @@ class _AgreementView:
             ("version", m.version),
             ("draft_date", format_date(m.draft_date, self.lang) if m.draft_date else None),
             ("signing_date", format_date(m.signing_date, self.lang) if m.signing_date else None),
-            ("land", m.land),
+            ("land", label(LAND, m.land.value, self.lang) if m.land else None),
             ("municipality", m.municipality),
             ("district", m.district),
             ("period", period),

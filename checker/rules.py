@@ -38,7 +38,7 @@ from checker.conditions import (
 )
 from checker.facts import Registry, registry
 from checker.paths import rules_dir
-from checker.model import BudgetForm, FieldOfWork
+from checker.model import BudgetForm, FieldOfWork, Land
 
 RULES_DIR = rules_dir()
 SOURCE_FILES = ("000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt")
@@ -106,6 +106,7 @@ class LegalRef(_Base):
 
 class AppliesTo(_Base):
     fields: Optional[list[FieldOfWork]] = None
+    lands: Optional[list[Land]] = None  # e.g. Hamburg-specific Eckpunkte
     budget_forms: Optional[list[BudgetForm]] = None
     valid_from: Optional[dt.date] = None
     valid_until: Optional[dt.date] = None
@@ -248,6 +249,8 @@ def _applicability(rule: Rule) -> Optional[dict]:
     parts: list[dict] = []
     if a.fields:
         parts.append({"any": [{"path": "field_of_work", "contains": f.value} for f in a.fields]})
+    if a.lands:
+        parts.append({"path": "meta.land", "in": [land.value for land in a.lands]})
     if a.budget_forms:
         parts.append({"path": "model.budget_form", "in": [b.value for b in a.budget_forms]})
     if a.valid_from:

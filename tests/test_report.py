@@ -159,7 +159,7 @@ def small(tmp_path_factory):
 def small_agreement(text: str = "harmlos") -> dict:
     return {
         "meta": {"title": f"Vereinbarung {text}", "identifier": text, "status": "entwurf", "version": text,
-                 "draft_date": "2026-11-02", "land": text, "municipality": text, "district": text,
+                 "draft_date": "2026-11-02", "municipality": text, "district": text,
                  "period": {"start": "2027-01-01", "end": "2029-12-31"}},
         "parties": {"giver": {"name": text, "unit_with_regiekompetenz": text},
                     "takers": [{"name": f"Träger {text}"}, {"name": "Zweiter Träger"}]},

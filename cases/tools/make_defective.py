@@ -126,7 +126,7 @@ D.append(("d08-keine-nachfrageanpassung.yaml",
   "  Bedarfsdeckungsprinzip ist zu beachten. Eine mengenmäßige Nachfrageänderung muss eine",
   "  Budgetanpassung nach sich ziehen\").",
   "Geändert: clauses.demand_adjustment (status: ausgeschlossen, wording; trigger, threshold_percent,",
-  "  timing und social_changes_count entfallen)."],
+  "  timing, volume_changes_count und social_changes_count entfallen)."],
  [("""  demand_adjustment:
     status: vereinbart
     section: "§ 9 Abs. 1"
@@ -134,6 +134,7 @@ D.append(("d08-keine-nachfrageanpassung.yaml",
     trigger: "Abweichung des Fallaufkommens vom Planwert der bezirklichen Jugendhilfeplanung; erhebliche Änderung demografischer oder sozialstruktureller Indikatoren"
     threshold_percent: 5
     timing: unterjaehrig
+    volume_changes_count: true
     social_changes_count: true
 """, """  demand_adjustment:
     status: ausgeschlossen
