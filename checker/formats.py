@@ -41,7 +41,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
-from checker.labels import OVERALL, SEVERITY, VERDICT, label
+from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.rules import CompiledRule, Severity, Verdict
 from checker.verdicts import AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote, severity_at_least
 
@@ -56,15 +56,6 @@ SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://budgetcheck.invalid/"
 FINGERPRINT_KEY = "budgetcheckFinding/v1"
-
-# The two source documents the rules cite (see ../shared/sources/README.md). Same wording as
-# checker.report.SOURCE_NAMES; both should move to checker.labels.
-SOURCE_TITLES = {
-    "000_cfe332d5febb39fc.txt": ("Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets",
-                                 "Diakonisches Werk Hamburg 2018, key points on Trägerbudgets"),
-    "001_dde54a99f7067d07.txt": ("ISSAB 2002, Expertise sozialräumliche Budgetfinanzierung",
-                                 "ISSAB 2002, expertise on neighbourhood budget financing"),
-}
 
 SEVERITY_LEVEL = {
     Severity.blocker: "error",
@@ -379,8 +370,7 @@ def _legal_text(rule: CompiledRule) -> list[str]:
 
 
 def _source_text(source: Any, lang: str) -> str:
-    names = SOURCE_TITLES.get(source.file)
-    title = names[0 if lang == "de" else 1] if names else source.file
+    title = label(SOURCE, source.file, lang)
     bullet = f", {'Nr.' if lang == 'de' else 'no.'} {source.bullet}" if source.bullet is not None else ""
     return f"{title} [{source.file}], {source.section}{bullet}"
 

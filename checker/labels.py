@@ -61,3 +61,12 @@ LAND = {
     "schleswig_holstein": ("Schleswig-Holstein", "Schleswig-Holstein"),
     "thueringen": ("Thüringen", "Thuringia"),
 }
+
+
+# The two source documents the rules cite (see ../shared/sources/README.md).
+SOURCE = {
+    "000_cfe332d5febb39fc.txt": ("Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets",
+                                 "Diakonisches Werk Hamburg 2018, key points on Trägerbudgets"),
+    "001_dde54a99f7067d07.txt": ("ISSAB 2002, Expertise sozialräumliche Budgetfinanzierung",
+                                 "ISSAB 2002, expertise on neighbourhood budget financing"),
+}

@@ -27,7 +27,6 @@ import unicodedata
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import jinja2
@@ -36,7 +35,7 @@ from pydantic import BaseModel
 
 from checker.paths import templates_dir
 from checker.facts import DERIVED
-from checker.labels import GROUP, LAND, OVERALL, SEVERITY, VERDICT, label
+from checker.labels import GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.model import Agreement
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
 from checker.verdicts import (
@@ -67,14 +66,6 @@ VERDICT_SEQUENCE = (Verdict.verletzt, Verdict.ungeklaert, Verdict.ausgenommen, V
 VERDICT_RANK = {v: i for i, v in enumerate(VERDICT_SEQUENCE)}
 SEVERITY_SEQUENCE = tuple(sorted(Severity, key=lambda s: -SEVERITY_ORDER[s]))  # blocker first
 GROUP_SEQUENCE = tuple(Group)
-
-# Human names of the two source documents (see ../shared/sources/README.md).
-SOURCE_NAMES = {
-    "000_cfe332d5febb39fc.txt": ("Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets",
-                                 "Diakonisches Werk Hamburg 2018, key points on Trägerbudgets"),
-    "001_dde54a99f7067d07.txt": ("ISSAB 2002, Expertise sozialräumliche Budgetfinanzierung",
-                                 "ISSAB 2002, expertise on neighbourhood budget financing"),
-}
 
 # --------------------------------------------------------------------------- fixed wording
 
@@ -863,8 +854,8 @@ class _AgreementView:
     def sources(self, rule: Rule) -> list[dict]:
         out = []
         for s in rule.source:
-            name = SOURCE_NAMES.get(s.file)
-            out.append({"name": name[LANGS.index(self.lang)] if name else "", "file": s.file,
+            name = label(SOURCE, s.file, self.lang) if s.file in SOURCE else ""
+            out.append({"name": name, "file": s.file,
                         "section": s.section, "bullet": self.w("bullet", n=s.bullet) if s.bullet is not None else "",
                         "passage": s.passage})
         return out
