@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Optional
+import gc
+import os
+import pickle
+import sys
+from typing import Any, Optional, Sequence
 
 from checker.engine import engine_for
 from checker.model import Agreement, Waiver
@@ -32,3 +36,169 @@ def check_file(path: str, catalogue: Catalogue, *, lang: str = "de", check_date:
     return evaluate(loaded.agreement, catalogue, path=loaded.path, sha256=loaded.sha256,
                     locations=loaded.locations, check_date=check_date, extra_waivers=extra_waivers,
                     selected=selected)
+
+
+# --------------------------------------------------------------------------- many files in parallel
+#
+# check_many splits the files into small chunks. The parent and ``jobs - 1`` worker
+# processes take the next chunk from a shared counter until none is left, so the work
+# balances itself and the parent, which has to receive every result anyway, is not idle.
+# A worker sends each outcome through a queue (its results pickled without their rules,
+# which the parent links to its own catalogue); the parent puts every outcome in its slot.
+
+_CHUNK_MAX = 8
+_POLL = 0.5  # seconds between checks that the workers are still alive
+
+
+def _start_method() -> str:
+    """fork on Linux (the workers inherit the compiled catalogue); spawn elsewhere."""
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+def _check_task(task: tuple[str, list], catalogue: Catalogue, lang: str, check_date: dt.date,
+                selected: Optional[set[str]]) -> tuple[str, Any]:
+    from checker.engine import EvaluationError
+    from checker.loader import InputError, load_agreement
+
+    path, extra_waivers = task
+    try:
+        loaded = load_agreement(path, lang=lang)
+    except InputError as err:
+        return "input", err.errors
+    try:
+        # looked up at call time: the pipeline function of this module, as the serial run uses it
+        result = evaluate(loaded.agreement, catalogue, path=loaded.path, sha256=loaded.sha256,
+                          locations=loaded.locations, check_date=check_date, extra_waivers=extra_waivers,
+                          selected=selected)
+    except EvaluationError as exc:
+        return "engine", str(exc)
+    return "ok", result
+
+
+def _claim(counter: Any, total: int) -> Optional[int]:
+    with counter.get_lock():
+        index = counter.value
+        if index >= total:
+            return None
+        counter.value = index + 1
+        return index
+
+
+def _worker_main(counter: Any, queue: Any, tasks: list, chunks: list, catalogue: Catalogue, lang: str,
+                 check_date: dt.date, selected: Optional[set[str]]) -> None:
+    import signal
+    import traceback
+
+    from checker import engine
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent, which ends the workers
+    engine._engines.clear()  # a forked worker builds its own durable_rules ruleset, once
+    try:
+        while (chunk := _claim(counter, len(chunks))) is not None:
+            for index in chunks[chunk]:
+                kind, payload = _check_task(tasks[index], catalogue, lang, check_date, selected)
+                if kind == "ok":
+                    for finding in payload.findings:  # rules stay here: the parent links its own
+                        finding.rule = finding.rule.id
+                    payload = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+                queue.put((index, kind, payload))
+    except BaseException:  # noqa: BLE001 - reported by the parent
+        queue.put((-1, "crash", traceback.format_exc()))
+    finally:
+        queue.put((-1, "done", None))
+        queue.close()
+        queue.join_thread()
+
+
+def default_jobs() -> int:
+    """The number of CPUs this process may use."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: str = "de",
+               check_date: Optional[dt.date] = None,
+               extra_waivers: Optional[Sequence[list[tuple[Waiver, str, Optional[int]]]]] = None,
+               selected: Optional[set[str]] = None, freeze: bool = False) -> list[tuple[str, Any]]:
+    """Load and evaluate ``paths`` in this process and ``jobs - 1`` workers; one outcome per path, in order.
+
+    An outcome is ``("ok", AgreementResult)``, ``("input", [ErrorItem, ...])`` (the file was
+    refused by the loader) or ``("engine", message)`` (an EvaluationError). Each worker gets
+    the compiled catalogue once (inherited with fork, pickled once with spawn) and builds its
+    own durable_rules ruleset; the results are the same a serial run produces, their findings
+    linked to ``catalogue``'s rules. A worker that fails or dies raises RuntimeError here.
+    With ``freeze``, the results received are moved out of the cyclic garbage collector's
+    sight as they come (``gc.freeze``); the caller unfreezes when it is done with them.
+    """
+    import multiprocessing
+    import queue as queue_module
+
+    check_date = check_date or dt.date.today()
+    waivers = list(extra_waivers) if extra_waivers is not None else [[] for _ in paths]
+    tasks = list(zip(paths, waivers))
+    total = len(tasks)
+    workers = max(0, min(jobs, total) - 1)
+    if workers == 0:
+        return [_check_task(task, catalogue, lang, check_date, selected) for task in tasks]
+    size = max(1, min(_CHUNK_MAX, total // ((workers + 1) * 8)))
+    chunks = [range(i, min(i + size, total)) for i in range(0, total, size)]
+    context = multiprocessing.get_context(_start_method())
+    counter = context.Value("i", 0)
+    results = context.Queue()
+    processes = [context.Process(target=_worker_main, daemon=True,
+                                 args=(counter, results, tasks, chunks, catalogue, lang, check_date, selected))
+                 for _ in range(workers)]
+    outcomes: list[Optional[tuple[str, Any]]] = [None] * total
+    done = 0
+    received = 0
+
+    def take(item: tuple) -> None:
+        nonlocal done, received
+        index, kind, payload = item
+        if kind == "done":
+            done += 1
+            return
+        if kind == "crash":
+            raise RuntimeError(f"budgetcheck worker failed:\n{payload}")
+        if kind == "ok":
+            payload = pickle.loads(payload)
+            for finding in payload.findings:
+                finding.rule = catalogue.by_id[finding.rule]
+        outcomes[index] = (kind, payload)
+        received += 1
+        if freeze and received % 32 == 0:
+            gc.collect(1)
+            gc.freeze()
+
+    try:
+        for process in processes:
+            process.start()
+        while (chunk := _claim(counter, len(chunks))) is not None:
+            for index in chunks[chunk]:
+                outcomes[index] = _check_task(tasks[index], catalogue, lang, check_date, selected)
+            while True:  # what the workers finished meanwhile
+                try:
+                    take(results.get_nowait())
+                except queue_module.Empty:
+                    break
+        while done < workers:
+            try:
+                take(results.get(timeout=_POLL))
+            except queue_module.Empty:
+                dead = [p for p in processes if not p.is_alive() and p.exitcode not in (0, None)]
+                if dead:
+                    raise RuntimeError(f"budgetcheck worker ended with exit code {dead[0].exitcode}") from None
+        for process in processes:
+            process.join()
+    finally:
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
+        results.close()
+    missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
+    if missing:
+        raise RuntimeError(f"budgetcheck workers returned no outcome for {len(missing)} file(s)")
+    return outcomes  # type: ignore[return-value]

@@ -22,11 +22,11 @@ import itertools
 import json
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator
 
 import durable_rules_engine as dre
 
-from checker.facts import FACT_KIND, build_facts
+from checker.facts import FACT_KIND, RESERVED_KEYS, build_facts
 from checker.model import Agreement
 from checker.rules import Catalogue
 
@@ -132,7 +132,7 @@ def check_safe(ruleset: dict) -> None:
 
 
 def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None], deadline: float,
-          max_actions: int, errors: list[str]) -> int:
+          max_actions: int, errors: list[str], decode: Callable[[str], dict] = json.loads) -> int:
     """Pull and handle pending actions of one session until none is left. Returns the count."""
     count = 0
     result = dre.start_action_for_state(handle, state_handle)
@@ -143,7 +143,7 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
             raise EvaluationTimeout(errors + [
                 f"Auswertung nach {count - 1} Aktionen abgebrochen: Zeit- oder Aktionslimit überschritten "
                 "(eine Regel feuert endlos)"])
-        message = json.loads(result[1])
+        message = decode(result[1])
         for name, matched in message.items():
             try:
                 on_action(name, matched)
@@ -152,6 +152,48 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
         nxt = dre.complete_and_start_action(handle, state_handle)
         result = (result[0], nxt) if nxt else None
     return count
+
+
+def fact_keys(catalogue: Catalogue) -> frozenset[str]:
+    """The fact properties the engine needs: every string of the ruleset (a superset of the
+    properties its patterns name), what verdicts read from matched facts, and the reserved keys."""
+    return frozenset(_strings(catalogue.ruleset)) | RESERVED_KEYS | {
+        key for _rule, _kind, lits in catalogue.actions.values() for lit in lits for _path, key in lit.atoms}
+
+
+def _strings(node: Any) -> Iterator[str]:
+    """Every string in a JSON-like structure, keys included."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            yield key
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+def _decoder(text: str, fact: dict) -> Callable[[str], dict]:
+    """``json.loads`` for action messages, with ``text`` (the JSON of ``fact``) taken as read.
+
+    A message is ``{"rule": {"alias": FACT, ...}}`` and every FACT is the text of a fact
+    as asserted. ``text`` ends with the session id and its closing brace, and no string
+    value of a fact contains braces, so where ``text`` occurs it is that whole fact: it is
+    replaced by ``null`` (a fact is never null) and ``fact`` is put in its place. A message
+    without ``text`` is decoded as it is.
+    """
+    def decode(message: str) -> dict:
+        if text not in message:
+            return json.loads(message)
+        decoded = json.loads(message.replace(text, "null"))
+        for matched in decoded.values():
+            for alias, value in matched.items():
+                if value is None:
+                    matched[alias] = fact
+        return decoded
+
+    return decode
 
 
 @dataclass
@@ -180,10 +222,17 @@ class Engine:
         self.deadline = deadline
         self.max_actions = max_actions
         self.name = f"budgetcheck_{next(self._names)}"
-        check_safe(catalogue.ruleset)
-        ruleset = dict(catalogue.ruleset, **{END_RULE: END_RULE_BODY})
-        self.handle = dre.create_ruleset(self.name, json.dumps(ruleset, ensure_ascii=False))
+        text = json.dumps(catalogue.ruleset, ensure_ascii=False)
+        unchanged = text == catalogue.checked_ruleset  # as build_ruleset checked it: no second check
+        if not unchanged:
+            check_safe(catalogue.ruleset)
+        end = f"{json.dumps(END_RULE)}: {json.dumps(END_RULE_BODY)}"
+        text = text[:-1] + (", " if catalogue.ruleset else "") + end + "}"  # == dict(ruleset, END_RULE=...)
+        self.handle = dre.create_ruleset(self.name, text)
         self._sids = itertools.count(1)
+        # Fact properties no rule pattern names cannot change a match; they are not sent to the
+        # engine (smaller facts to parse, store and echo back). The facts in RawOutcome stay whole.
+        self._keep = catalogue.fact_keys if unchanged and catalogue.fact_keys else fact_keys(catalogue)
 
     def evaluate(self, agreement: Agreement) -> RawOutcome:
         sid = str(next(self._sids))
@@ -195,13 +244,20 @@ class Engine:
         def on_action(name: str, matched: dict) -> None:
             self._record(name, matched, outcome, sid)
 
+        keep = self._keep
+        sent = [{k: v for k, v in f.items() if k in keep} for f in facts]
+        for fact in sent:
+            fact["sid"] = sid
+        # The agreement fact is matched by nearly every rule and makes up most of each action's
+        # message; durable_rules echoes the text it was given, so that text is swapped for a
+        # placeholder before decoding and the fact itself put back (see _decoder).
+        decode = _decoder(json.dumps(sent[0], ensure_ascii=False), sent[0]) if sent else json.loads
         try:
-            payload = [dict(f, sid=sid) for f in facts]
-            state = dre.assert_facts(self.handle, json.dumps(payload, ensure_ascii=False))[1]
-            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
+            state = dre.assert_facts(self.handle, json.dumps(sent, ensure_ascii=False))[1]
+            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode)
             triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
             state = dre.assert_facts(self.handle, json.dumps(triggers))[1]
-            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors)
+            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode)
         finally:
             self._end_session(sid)
         if errors:

@@ -198,8 +198,13 @@ def date_number(value: dt.date) -> int:
 
 
 def _scalar(value: Any) -> Any:
+    kind = type(value)  # the common exact types first; subclasses take the general path below
+    if kind is str:
+        return True  # free text: only "stated" is visible to rules
+    if kind is bool or kind is int or kind is float:
+        return value
     if isinstance(value, Enum):
-        return value.value
+        return value._value_
     if isinstance(value, bool):
         return value
     if isinstance(value, dt.date):
@@ -210,9 +215,14 @@ def _scalar(value: Any) -> Any:
 
 
 @lru_cache(maxsize=None)
-def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Any], ...]:
-    """(field name, kind, inner type) per field of a model class, computed once."""
-    return tuple((name, *_unwrap(info.annotation)) for name, info in cls.model_fields.items())
+def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Any, Optional[str], Any], ...]:
+    """(field name, kind, inner type, list item kind, list item type) per field of a model class, once."""
+    out = []
+    for name, info in cls.model_fields.items():
+        kind, inner = _unwrap(info.annotation)
+        item_kind, item_type = _unwrap(inner) if kind == "list" else (None, None)
+        out.append((name, kind, inner, item_kind, item_type))
+    return tuple(out)
 
 
 @lru_cache(maxsize=None)
@@ -226,18 +236,16 @@ def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_pr
     """Write the stated scalars of ``model`` into ``out``; collect list items into ``items``."""
     if model is None:
         return
-    for name, kind, inner in _plan(cls):
-        if name in skip:
-            continue
-        value = getattr(model, name)
-        if value is None:
+    values = model.__dict__  # pydantic keeps field values here
+    for name, kind, inner, inner_kind, inner_type in _plan(cls):
+        value = values.get(name) if name in values else getattr(model, name)
+        if value is None or name in skip:
             continue
         key = key_prefix + name
         if kind == "model":
             _flatten(value, inner, out, key + SEP, items, path_prefix + name + ".")
         elif kind == "list":
             out[key + SEP + "count"] = len(value)
-            inner_kind, inner_type = _unwrap(inner)
             if inner_kind == "enum":
                 present = {v.value for v in value}
                 for member in _members(inner_type):
@@ -308,6 +316,12 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
     return {f"derived{SEP}{k}": v for k, v in out.items()}
 
 
+@lru_cache(maxsize=1)
+def _clause_names() -> tuple[str, ...]:
+    """``registry().clause_names``, without building the whole registry."""
+    return tuple(Agreement.model_fields["clauses"].annotation.model_fields)
+
+
 def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
     """All data facts of one agreement (without ``sid``; the engine adds it)."""
     main: dict[str, Any] = {FACT_KIND: "agreement"}
@@ -315,7 +329,7 @@ def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
     _flatten(agreement, Agreement, main, items=items, skip=EXCLUDED_TOP | {"clauses"})
     main.update(derived_values(agreement))
     facts = [main]
-    for name in registry().clause_names:
+    for name in _clause_names():
         clause = getattr(agreement.clauses, name)
         fact: dict[str, Any] = {FACT_KIND: "clause", CLAUSE_NAME: name}
         _flatten(clause, type(clause), fact)
@@ -326,7 +340,7 @@ def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
     for path, index, item in items:
         fact = {FACT_KIND: "item", COLLECTION: path, INDEX: index}
         _flatten(item, type(item), fact)
-        amount = getattr(item, "amount", None)
+        amount = getattr(item, "amount", None) if path in SHARE_COLLECTIONS else None
         if path in SHARE_COLLECTIONS and amount is not None and total:
             fact["share_of_total_percent"] = round(amount / total * 100, 6)
         facts.append(fact)

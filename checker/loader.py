@@ -25,6 +25,7 @@ import difflib
 import hashlib
 import json
 import math
+import os
 import re
 import typing
 from json.decoder import scanstring
@@ -401,9 +402,16 @@ _OS_ERRORS = {FileNotFoundError: "not_found", IsADirectoryError: "is_directory",
 
 
 def _read(path: Union[str, Path], problems: _Problems) -> bytes:
+    """The file's bytes; a regular file above the limit is refused before anything is read."""
     try:
         with open(path, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+            try:
+                size = os.fstat(handle.fileno()).st_size
+            except (OSError, AttributeError, ValueError):
+                size = 0
+            if size > MAX_FILE_BYTES:
+                problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
+            data = handle.read(MAX_FILE_BYTES + 1)  # pipes and devices report no size
     except OSError as exc:
         problems.fail(None, _OS_ERRORS.get(type(exc), "unreadable"), reason=exc.strerror or type(exc).__name__)
     if len(data) > MAX_FILE_BYTES:
@@ -443,6 +451,10 @@ _SCALAR_CONSTRUCTORS = {
     _TAG + "timestamp": SafeConstructor.construct_yaml_timestamp,
 }
 _COLLECTION_TAGS = {yaml.MappingStartEvent: _TAG + "map", yaml.SequenceStartEvent: _TAG + "seq"}
+# Scalars already read, by (tag, text, implicit): the value a scalar constructor made of them.
+# Only successes of the constructors above are kept; all their values are immutable.
+_SCALARS: dict[tuple, Any] = {}
+_SCALARS_MAX = 8192
 
 
 def _mark(mark: Any) -> Position:
@@ -453,19 +465,22 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_TAG):] if tag.startswith(_TAG) else tag
 
 
-@dataclasses.dataclass
 class _Open:
     """A mapping or sequence being built."""
 
-    value: Union[dict, list]
-    path: PathTuple
-    key: Optional[str] = None  # mappings: the key whose value comes next
-    keep: bool = True  # mappings: False while the value of a duplicate key comes
-    seen: dict[str, int] = dataclasses.field(default_factory=dict)
+    __slots__ = ("value", "path", "key", "keep", "seen", "is_list")
+
+    def __init__(self, value: Union[dict, list], path: PathTuple) -> None:
+        self.value = value
+        self.path = path
+        self.key: Optional[str] = None  # mappings: the key whose value comes next
+        self.keep = True  # mappings: False while the value of a duplicate key comes
+        self.seen: dict[str, int] = {}
+        self.is_list = isinstance(value, list)
 
     @property
     def expects_key(self) -> bool:
-        return isinstance(self.value, dict) and self.key is None
+        return not self.is_list and self.key is None
 
     def child_path(self) -> PathTuple:
         """Path of the value that comes next (the mapping's own path while a key is expected)."""
@@ -515,9 +530,50 @@ class _YamlReader:
 
     def _tree(self) -> Any:
         stack: list[_Open] = []
+        get_event = self.loader.get_event
+        problems = self.problems
+        locations = problems.locations
+        top: Optional[_Open] = None
         while True:
-            event = self.loader.get_event()
-            pos = _mark(event.start_mark)
+            event = get_event()
+            mark = event.start_mark
+            pos = (mark.line + 1, mark.column + 1)
+            if top is not None and type(event) is yaml.ScalarEvent:  # the common case, in short
+                depth = len(stack)
+                if not top.is_list and top.key is None:  # a key (as _key, inline)
+                    key = event.value
+                    path = top.path + (key,)
+                    if problems.nodes >= MAX_NODES or depth > MAX_DEPTH:
+                        problems.node(pos, path, depth)  # counts it and raises
+                    problems.nodes += 1
+                    tag = event.tag
+                    if tag is not None and tag != "!" and tag not in _SCALAR_CONSTRUCTORS:
+                        problems.add(pos, "bad_tag", path, tag=_short_tag(tag))
+                    if _SURROGATE.search(key):
+                        problems.add(pos, "unicode", path)
+                    top.key = key  # keys are kept as written: "1", "on", "2024-01-01"
+                    seen = top.seen
+                    if key in seen:
+                        top.keep = problems.key(seen, key, path, pos)
+                    else:
+                        seen[key] = pos[0]
+                        locations[path] = pos
+                        top.keep = True
+                    continue
+                path = top.path + (len(top.value),) if top.is_list else top.path + (top.key,)
+                if top.is_list:
+                    locations[path] = pos
+                if problems.nodes >= MAX_NODES or depth > MAX_DEPTH:
+                    problems.node(pos, path, depth)  # counts it and raises
+                problems.nodes += 1
+                value = self._scalar(event, pos, path)
+                if top.is_list:
+                    top.value.append(value)
+                else:
+                    if top.keep:
+                        top.value[top.key] = value
+                    top.key, top.keep = None, True
+                continue
             top = stack[-1] if stack else None
             if isinstance(event, yaml.CollectionEndEvent):
                 value = stack.pop().value
@@ -536,11 +592,13 @@ class _YamlReader:
                 else:
                     self.problems.node(pos, path, len(stack) + 1)
                     self._check_collection_tag(event, pos, path)
-                    stack.append(_Open({} if isinstance(event, yaml.MappingStartEvent) else [], path))
+                    top = _Open({} if isinstance(event, yaml.MappingStartEvent) else [], path)
+                    stack.append(top)
                     continue
             if not stack:
                 return value
-            stack[-1].attach(value)
+            top = stack[-1]
+            top.attach(value)
 
     def _key(self, top: _Open, event: Any, pos: Position, depth: int) -> None:
         if not isinstance(event, yaml.ScalarEvent):
@@ -555,6 +613,11 @@ class _YamlReader:
         top.keep = self.problems.key(top.seen, event.value, path, pos)
 
     def _scalar(self, event: Any, pos: Position, path: PathTuple) -> Any:
+        key = (event.tag, event.value, event.implicit)
+        try:
+            return _SCALARS[key]  # this scalar was read before: same (immutable) value
+        except KeyError:
+            pass
         tag = event.tag
         if tag in (None, "!"):
             tag = self.loader.resolve(ScalarNode, event.value, event.implicit)
@@ -566,7 +629,12 @@ class _YamlReader:
             self.problems.add(pos, "unicode", path)
             return None
         try:
-            return construct(self.loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+            value = construct(self.loader, ScalarNode(tag, event.value, event.start_mark, event.end_mark))
+            if len(_SCALARS) >= _SCALARS_MAX:
+                _SCALARS.clear()
+            if len(event.value) <= 64:
+                _SCALARS[key] = value
+            return value
         except Exception:  # noqa: BLE001 - any failure of a scalar constructor is bad input
             found = _show(event.value, self.problems.lang)
             if event.tag not in (None, "!"):

@@ -98,8 +98,10 @@ _W: dict[str, tuple[str, str]] = {
     "input_file": ("Eingabedatei", "Input file"),
     "sha256": ("SHA-256 der Eingabedatei", "SHA-256 of the input file"),
     "not_stated": ("nicht angegeben", "not stated"),
+    "status_geplant": ("geplant (noch kein Vertragsentwurf)", "planned (no draft contract yet)"),
     "status_entwurf": ("Entwurf", "draft"),
     "status_unterzeichnet": ("unterzeichnet", "signed"),
+    "status_beendet": ("beendet", "ended"),
     "open_start": ("offen", "open"),
     # sections
     "sec_overall": ("Gesamturteil", "Overall verdict"),

@@ -19,7 +19,7 @@ import json
 import os
 from dataclasses import dataclass, field
 from enum import Enum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
@@ -77,7 +77,8 @@ class Verdict(str, Enum):
 
 
 class _Base(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # schemas are built on first validation: with a cached catalogue, rule files are never validated
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
 
 class Text(_Base):
@@ -202,6 +203,9 @@ class Catalogue:
     trigger_groups: int = 1  # number of trigger facts (see conditions.TRIGGER_FANOUT)
     ruleset: dict = field(default_factory=dict)  # durable_rules JSON: {name: {"all": [...]}}
     actions: dict[str, tuple[str, str, list[Lit]]] = field(default_factory=dict)  # name -> (rule id, kind, lits)
+    checked_ruleset: str = ""  # JSON of ``ruleset`` as it passed engine.check_safe (the engine skips a re-check)
+    fact_keys: frozenset = frozenset()  # engine.fact_keys of this catalogue, computed once
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # per process: plans derived by readers
 
     @cached_property
     def by_id(self) -> dict[str, CompiledRule]:
@@ -330,9 +334,31 @@ def _check_cycles(rules: list[CompiledRule]) -> None:
         visit(r, [])
 
 
-def load_catalogue(rules_dir: Path | str = RULES_DIR, *, check_tests: bool = True) -> Catalogue:
-    """Load, validate and compile every ``*.yaml`` rule file below ``rules_dir``."""
+def load_catalogue(rules_dir: Path | str = RULES_DIR, *, check_tests: bool = True,
+                   cache: Optional[bool] = None) -> Catalogue:
+    """Load, validate and compile every ``*.yaml`` rule file below ``rules_dir``.
+
+    The compiled catalogue of the default rules directory is kept in a cache file
+    (see :func:`cache_dir`), keyed by the digest of the rule files and of the code
+    that compiles them; ``cache`` forces (True) or avoids (False) the cache for any
+    directory. A cache file that is missing, stale, unreadable or corrupt is ignored
+    and the catalogue is compiled from the rule files, exactly as without a cache.
+    """
     rules_dir = Path(rules_dir)
+    if cache is None:
+        cache = _is_default_dir(rules_dir)
+    key = _cache_key(rules_dir, check_tests) if cache else None
+    if key is not None:
+        cached = _cache_read(key)
+        if cached is not None:
+            return cached
+    catalogue = _compile_catalogue(rules_dir, check_tests)
+    if key is not None:
+        _cache_write(key, catalogue)
+    return catalogue
+
+
+def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
     digest = hashlib.sha256()
     param_path = rules_dir / "parameters.yaml"
     params = load_parameters(param_path) if param_path.exists() else {}
@@ -389,7 +415,7 @@ def load_catalogue(rules_dir: Path | str = RULES_DIR, *, check_tests: bool = Tru
 
 def build_ruleset(catalogue: Catalogue) -> None:
     """Every conjunction of every rule becomes one durable_rules rule."""
-    from checker.engine import check_safe
+    from checker.engine import check_safe, fact_keys
 
     ruleset: dict[str, dict] = {}
     actions: dict[str, tuple[str, str, list[Lit]]] = {}
@@ -408,8 +434,163 @@ def build_ruleset(catalogue: Catalogue) -> None:
         raise RuleFileError("(compiled)", None, str(exc)) from None
     catalogue.ruleset = ruleset
     catalogue.actions = actions
+    catalogue.checked_ruleset = json.dumps(ruleset, ensure_ascii=False)
+    catalogue.fact_keys = fact_keys(catalogue)
     catalogue.trigger_groups = len(ruleset) // TRIGGER_FANOUT + 1
 
 
 def ruleset_json(catalogue: Catalogue) -> str:
     return json.dumps(catalogue.ruleset, sort_keys=True, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- cache of the compiled catalogue
+
+CACHE_FORMAT = 1
+_COMPILING_MODULES = ("rules.py", "conditions.py", "facts.py", "model.py", "engine.py")
+_CACHE_PREFIX = "catalogue-"
+_CACHE_KEEP = 8  # newest cache files kept; older ones (other rule versions) are removed
+
+
+def cache_dir() -> Optional[Path]:
+    """Where compiled catalogues are cached, or None (caching off).
+
+    ``BUDGETCHECK_CACHE_DIR`` (empty: off), else ``$XDG_CACHE_HOME/budgetcheck``,
+    else ``%LOCALAPPDATA%\\budgetcheck`` on Windows, else ``~/.cache/budgetcheck``.
+    """
+    env = os.environ.get("BUDGETCHECK_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError, OSError):
+            return None
+    return Path(base) / "budgetcheck"
+
+
+def _is_default_dir(rules_dir: Path) -> bool:
+    try:
+        return rules_dir.resolve() == Path(RULES_DIR).resolve()
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> Optional[bytes]:
+    """The code that compiles a catalogue: a cache written by other code is never used."""
+    import sys
+
+    import pydantic
+
+    digest = hashlib.sha256(f"{CACHE_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0".encode())
+    package = Path(__file__).resolve().parent
+    try:
+        for name in _COMPILING_MODULES:
+            digest.update(name.encode() + b"\0" + (package / name).read_bytes() + b"\0")
+    except OSError:
+        return None
+    return digest.digest()
+
+
+def _cache_key(rules_dir: Path, check_tests: bool) -> Optional[str]:
+    """Hex key over the code, the options and every file of ``rules_dir``; None: do not cache."""
+    code = _code_fingerprint()
+    if code is None or cache_dir() is None:
+        return None
+    digest = hashlib.sha256(code)
+    try:
+        digest.update(f"{rules_dir}\0{rules_dir.resolve()}\0{check_tests}\0".encode())
+        for path in sorted([*rules_dir.glob("*.yaml"), rules_dir / "VERSION"]):
+            if path.is_file():
+                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    except OSError:
+        return None  # the uncached path reports the problem
+    return digest.hexdigest()
+
+
+class _CatalogueUnpickler:
+    """Unpickles only what a catalogue is made of: classes of this package and ``datetime.date``."""
+
+    @staticmethod
+    def load(data: bytes) -> Any:
+        import io
+        import pickle
+
+        class Restricted(pickle.Unpickler):
+            def find_class(self, module: str, name: str) -> Any:
+                if module == "datetime" and name == "date":
+                    return dt.date
+                if module in ("checker.rules", "checker.conditions", "checker.facts", "checker.model"):
+                    import importlib
+
+                    found = getattr(importlib.import_module(module), name, None)
+                    if isinstance(found, type):
+                        return found
+                raise pickle.UnpicklingError(f"{module}.{name} is not part of a catalogue")
+
+        return Restricted(io.BytesIO(data)).load()
+
+
+def _cache_file(key: str) -> Optional[Path]:
+    directory = cache_dir()
+    return directory / f"{_CACHE_PREFIX}{key[:40]}.pickle" if directory else None
+
+
+def _cache_read(key: str) -> Optional[Catalogue]:
+    path = _cache_file(key)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
+                return None  # written by someone else: not trusted
+            data = handle.read()
+        stored_key, catalogue = _CatalogueUnpickler.load(data)
+    except Exception:  # noqa: BLE001 - missing, truncated, corrupt or foreign: compile instead
+        return None
+    if stored_key != key or not isinstance(catalogue, Catalogue) or not catalogue.ruleset:
+        return None
+    return catalogue
+
+
+def _cache_write(key: str, catalogue: Catalogue) -> None:
+    """Write atomically (temporary file, then rename): concurrent writers and readers are safe."""
+    import pickle
+    import tempfile
+
+    path = _cache_file(key)
+    if path is None:
+        return
+    temp = None
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        data = pickle.dumps((key, catalogue), protocol=pickle.HIGHEST_PROTOCOL)
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+        temp = None
+        _cache_prune(path.parent)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no error
+        pass
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def _cache_prune(directory: Path) -> None:
+    entries = []
+    for path in directory.glob(f"{_CACHE_PREFIX}*.pickle"):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:
+            pass
+    for _mtime, path in sorted(entries, reverse=True)[_CACHE_KEEP:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass

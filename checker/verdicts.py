@@ -18,7 +18,6 @@ from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel
 
-from checker.conditions import Lit
 from checker.engine import RawOutcome
 from checker.facts import COLLECTION, INDEX
 from checker.model import Agreement, ClauseStatus, Waiver
@@ -168,12 +167,24 @@ def display(value: Any) -> Any:
 
 def section_for(agreement: Agreement, path: str) -> Optional[str]:
     """The agreement's own reference (e.g. '§ 7 Abs. 2') of the nearest enclosing part that has one."""
-    parts = path_tuple(path)
-    for end in range(len(parts), 0, -1):
-        node = value_at(agreement, _join(parts[:end]))
-        section = getattr(node, "section", None) if isinstance(node, BaseModel) else None
-        if isinstance(section, str):
-            return section
+    # One walk down the path (as value_at would take to each prefix), then back up.
+    nodes: list[Any] = []
+    node: Any = agreement
+    for part in path_tuple(path):
+        if node is None:
+            pass
+        elif isinstance(part, int):
+            node = node[part] if isinstance(node, list) and part < len(node) else None
+        elif isinstance(node, BaseModel):
+            node = getattr(node, part, None)
+        else:
+            node = None
+        nodes.append(node)
+    for node in reversed(nodes):
+        if isinstance(node, BaseModel) and "section" in type(node).model_fields:
+            section = node.section  # type: ignore[attr-defined]
+            if isinstance(section, str):
+                return section
     return None
 
 
@@ -208,9 +219,11 @@ class _Context:
         self._places: dict[str, tuple] = {}
 
     def value(self, path: str) -> Any:
-        if path not in self._values:
-            self._values[path] = value_at(self.agreement, path)
-        return self._values[path]
+        try:
+            return self._values[path]
+        except KeyError:
+            value = self._values[path] = value_at(self.agreement, path)
+            return value
 
     def evidence(self, path: str, note: Optional[str] = None, rule: Optional[str] = None,
                  value: Any = ...) -> Evidence:
@@ -230,33 +243,68 @@ class _Context:
         return ev
 
 
-def _evidence_for_match(ctx: _Context, lits: list[Lit], facts: dict[str, dict]) -> list[Evidence]:
-    out: list[Evidence] = []
-    for lit in lits:
+# Steps of an evidence plan (see _evidence_plan)
+_NEGATED, _CONCLUSION, _ITEM, _DERIVED, _COUNT, _PLAIN = range(6)
+
+
+def _evidence_plan(catalogue: Catalogue, action: str) -> tuple:
+    """How the evidence of a match of ``action`` is read from its lits, decided once per catalogue:
+    negated lits name what was not found, conclusions the rule that drew them, item fields the
+    concrete item (derived item values with their inputs), derived values their inputs, counts
+    the list, anything else the stated value."""
+    plans = catalogue.memo.setdefault("evidence_plans", {})
+    plan = plans.get(action)
+    if plan is not None:
+        return plan
+    steps: list[tuple] = []
+    for lit in catalogue.actions[action][2]:
         if lit.negated:
-            out.append(ctx.evidence(lit.fact[5:], note=lit.note, value=None))
+            steps.append((_NEGATED, lit.fact[5:], lit.note))
             continue
-        fact = facts.get(lit.alias, {})
         for path, key in lit.atoms:
             if path.startswith("conclusions."):
-                name = path.split(".", 1)[1]
-                out.append(ctx.evidence(path, rule=ctx.catalogue.concluded_by.get(name), value=fact.get("value")))
+                steps.append((_CONCLUSION, lit.alias, path, catalogue.concluded_by.get(path.split(".", 1)[1])))
             elif "[]" in path or lit.fact.startswith("item:") and not key:
-                index = fact.get(INDEX)
-                coll = fact.get(COLLECTION, lit.fact[5:])
-                concrete = path.replace("[]", f"[{index}]") if "[]" in path else f"{coll}[{index}]"
                 inputs = _inputs(path)
-                if inputs == [path]:
-                    out.append(ctx.evidence(concrete))
-                else:  # a derived value of the item: show it and what it is computed from
-                    out.append(ctx.evidence(concrete, value=fact.get(key)))
-                    out.extend(ctx.evidence(p.replace("[]", f"[{index}]")) for p in inputs)
+                steps.append((_ITEM, lit.alias, path, key, lit.fact[5:], "[]" in path,
+                              None if inputs == [path] else tuple(inputs)))
             elif path.startswith("derived."):
-                out.append(ctx.evidence(path, value=fact.get(key)))
-                out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx.agreement, path))
+                steps.append((_DERIVED, lit.alias, path, key))
+            elif path.endswith(".count"):
+                steps.append((_COUNT, lit.alias, path[: -len(".count")], key))
             else:
-                out.append(ctx.evidence(path.removesuffix(".count") if path.endswith(".count") else path,
-                                        value=fact.get(key) if path.endswith(".count") else ...))
+                steps.append((_PLAIN, path))
+    plan = plans[action] = tuple(steps)
+    return plan
+
+
+def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> list[Evidence]:
+    """The evidence of one match, by its plan (see _evidence_plan); each (path, note) once."""
+    out: list[Evidence] = []
+    empty: dict = {}
+    for step in plan:
+        kind = step[0]
+        if kind == _PLAIN:
+            out.append(ctx.evidence(step[1]))
+        elif kind == _NEGATED:
+            out.append(ctx.evidence(step[1], note=step[2], value=None))
+        elif kind == _COUNT:
+            out.append(ctx.evidence(step[2], value=facts.get(step[1], empty).get(step[3])))
+        elif kind == _CONCLUSION:
+            out.append(ctx.evidence(step[2], rule=step[3], value=facts.get(step[1], empty).get("value")))
+        elif kind == _DERIVED:
+            out.append(ctx.evidence(step[2], value=facts.get(step[1], empty).get(step[3])))
+            out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx, step[2]))
+        else:  # _ITEM
+            _kind, alias, path, key, default_coll, brackets, inputs = step
+            fact = facts.get(alias, empty)
+            index = fact.get(INDEX)
+            concrete = path.replace("[]", f"[{index}]") if brackets else f"{fact.get(COLLECTION, default_coll)}[{index}]"
+            if inputs is None:
+                out.append(ctx.evidence(concrete))
+            else:  # a derived value of the item: show it and what it is computed from
+                out.append(ctx.evidence(concrete, value=fact.get(key)))
+                out.extend(ctx.evidence(p.replace("[]", f"[{index}]")) for p in inputs)
     unique: dict[tuple, Evidence] = {}
     for ev in out:
         unique.setdefault((ev.path, ev.note), ev)
@@ -266,8 +314,9 @@ def _evidence_for_match(ctx: _Context, lits: list[Lit], facts: dict[str, dict]) 
 ITEM_DERIVED_INPUTS = {"share_of_total_percent": ["[].amount", "budget.amount_per_year"]}
 
 
+@lru_cache(maxsize=4096)
 def _inputs(path: str) -> list[str]:
-    """The stated inputs behind a path (itself, unless it is derived)."""
+    """The stated inputs behind a path (itself, unless it is derived). Callers must not change the list."""
     if path in DERIVED_INPUTS:
         return DERIVED_INPUTS[path]
     coll, sep, field = path.rpartition("[].")
@@ -276,43 +325,58 @@ def _inputs(path: str) -> list[str]:
     return [path]
 
 
-def _concrete_inputs(agreement: Agreement, derived: str) -> list[str]:
+def _concrete_inputs(ctx: _Context, derived: str) -> list[str]:
     """The stated inputs of a derived value, with list indices filled in."""
     out = []
     for path in (_inputs(derived) if derived != _inputs(derived)[0] else []):
         if "[]" in path:
             coll, _, rest = path.partition("[]")
-            items = value_at(agreement, coll) or []
+            items = ctx.value(coll) or []
             out.extend(f"{coll}[{i}]{rest}" for i in range(len(items)))
-        elif value_at(agreement, path) is not None:
+        elif ctx.value(path) is not None:
             out.append(path)
     return out
 
 
+def _missing_plan(catalogue: Catalogue, rule: CompiledRule) -> tuple:
+    """The inputs _missing looks at for ``rule``, classified once per catalogue."""
+    plans = catalogue.memo.setdefault("missing_plans", {})
+    plan = plans.get(rule.id)
+    if plan is None:
+        steps = []
+        for path in (p for path in rule.paths for p in _inputs(path)):
+            if path.startswith("conclusions."):
+                steps.append((0, path, path.split(".", 1)[1]))
+                continue
+            if path.endswith(".count"):
+                path = path[: -len(".count")]
+            if "[]" in path:
+                coll, _, rest = path.partition("[]")
+                steps.append((1, coll, rest))
+            else:
+                steps.append((2, path, path.endswith(".status")))
+        plan = plans[rule.id] = tuple(steps)
+    return plan
+
+
 def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) -> list[Missing]:
-    paths: list[str] = []
-    for path in rule.paths:
-        paths.extend(_inputs(path))
     out: list[str] = []
-    for path in paths:
-        if path.startswith("conclusions."):
-            if path.split(".", 1)[1] not in conclusions:
+    for kind, path, extra in _missing_plan(ctx.catalogue, rule):
+        if kind == 0:
+            if extra not in conclusions:
                 out.append(path)
-            continue
-        if path.endswith(".count"):
-            path = path[: -len(".count")]
-        if "[]" in path:
-            coll, _, rest = path.partition("[]")
-            items = value_at(ctx.agreement, coll)
+        elif kind == 1:
+            coll, rest = path, extra
+            items = ctx.value(coll)
             if items is None:
                 out.append(coll)
             else:
                 out.extend(f"{coll}[{i}]{rest}" for i in range(len(items))
-                           if value_at(ctx.agreement, f"{coll}[{i}]{rest}") is None)
-            continue
-        value = value_at(ctx.agreement, path)
-        if value is None or (path.endswith(".status") and value == ClauseStatus.nicht_geregelt):
-            out.append(path)
+                           if ctx.value(f"{coll}[{i}]{rest}") is None)
+        else:
+            value = ctx.value(path)
+            if value is None or (extra and value == ClauseStatus.nicht_geregelt):
+                out.append(path)
     result = []
     for path in dict.fromkeys(out):
         loc = locate(ctx.locations, path)
@@ -323,13 +387,16 @@ def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) ->
 # --------------------------------------------------------------------------- verdicts
 
 
+_PRECEDENCE = (("na", Verdict.nicht_anwendbar), ("violated", Verdict.verletzt), ("holds", Verdict.erfuellt))
+
+
 def _verdict(rule: CompiledRule, outcome: RawOutcome) -> tuple[Verdict, list]:
-    matches = outcome.matches.get(rule.id, [])
-    for kind, verdict in (("na", Verdict.nicht_anwendbar), ("violated", Verdict.verletzt),
-                          ("holds", Verdict.erfuellt)):
-        chosen = [m for m in matches if m.kind == kind]
-        if chosen:
-            return verdict, chosen
+    matches = outcome.matches.get(rule.id)
+    if matches:
+        for kind, verdict in _PRECEDENCE:
+            chosen = [m for m in matches if m.kind == kind]
+            if chosen:
+                return verdict, chosen
     return Verdict.ungeklaert, []
 
 
@@ -370,10 +437,9 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
         verdict, matches = _verdict(rule, outcome)
         finding = Finding(rule, verdict)
         if matches:
-            lits = catalogue.actions
             evidence: list[Evidence] = []
             for m in matches:
-                evidence.extend(_evidence_for_match(ctx, lits[m.action][2], m.facts))
+                evidence.extend(_evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts))
             finding.evidence = list({(e.path, e.note): e for e in evidence}.values())
         if verdict == Verdict.ungeklaert:
             finding.missing = _missing(ctx, rule, outcome.conclusions)

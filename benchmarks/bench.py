@@ -1,0 +1,488 @@
+"""Throughput, latency, memory and start-up of budgetcheck, in one run.
+
+    .venv/bin/python benchmarks/bench.py                      # N = 1,000, 10,000, 100,000 (long)
+    .venv/bin/python -m benchmarks.bench --sizes 1000,10000   # choose the sizes
+    .venv/bin/python -m benchmarks.bench --write BENCHMARKS.md
+
+Run it from anywhere; it uses the checkout it lives in. Agreements come from
+:mod:`benchmarks.generate` (seeded, varied, built from ``cases/``); nothing is
+written outside a temporary directory except, with ``--write``, the results
+block of ``BENCHMARKS.md``.
+
+Measured, each N and each step in its own subprocess (so peak RSS belongs to
+that N and step), agreements generated, checked and dropped one by one (only a
+float per agreement is kept for the percentiles):
+
+* ``floor``  -- loading and validating only (``checker.loader.load_agreement``);
+* ``full``   -- loading plus the full check: facts, engine session, verdicts
+  (``checker.check.check_file``);
+* ``render`` -- ``full`` plus Markdown and HTML (``checker.report.render_report``)
+  and JSON (``checker.formats.render``) of the agreement.
+
+Only the step is timed, not the generation of the text or writing it to the
+temporary file the step reads. A short warm-up (other agreements) comes first,
+so one-time costs (catalogue, engine set-up, template compilation) are reported
+as ``setup`` and not spread over the agreements.
+
+Besides: a cold single check through the command line (``python -m checker
+check CASE``, wall time, median of ``--cli-runs``) against a bare ``python -c
+'import checker'``, with the catalogue cache warm and cold; and ``budgetcheck
+check --jobs 2`` against ``--jobs 1`` on ``--jobs-files`` generated files, with
+both outputs compared byte for byte.
+"""
+
+from __future__ import annotations
+
+import argparse
+import array
+import datetime as dt
+import json
+import os
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # python benchmarks/bench.py
+    sys.path.insert(0, str(ROOT))
+
+CHECK_DATE = dt.date(2026, 1, 1)
+STEPS = ("floor", "full", "render")
+CLI_CASE = "cases/source/hamburg-jugendhilfe-eckpunkte.yaml"
+MARK_BEGIN = "<!-- bench:begin (written by benchmarks/bench.py --write; do not edit by hand) -->"
+MARK_END = "<!-- bench:end -->"
+TARGETS = {
+    "throughput": 1000.0,  # full check, agreements per second, one process
+    "ratio": 3.0,  # full check / floor
+    "cli_ms": 300.0,  # cold single check through the CLI
+    "rss_growth": 0.10,  # RSS at 100,000 against 10,000
+    "jobs_speedup": 1.7,  # --jobs 2 against --jobs 1
+}
+
+
+# --------------------------------------------------------------------------- child: one step, one N
+
+
+class _RenderFailed(Exception):
+    """The human report could not be rendered for an agreement."""
+
+
+def _rss_kib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KiB on Linux
+
+
+def _current_rss_kib() -> Optional[int]:
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def run_step(step: str, count: int, seed: int, warmup: int = 30) -> dict:
+    """Time ``step`` on agreements 0..count-1 of the series; returns the figures as a dict."""
+    t0 = time.perf_counter()
+    from benchmarks.generate import Generator
+    from checker.loader import InputError, load_agreement
+
+    work: Any
+    if step == "floor":
+        def work(path: str) -> None:
+            load_agreement(path)
+    else:
+        from checker.check import check_file
+        from checker.rules import load_catalogue
+
+        catalogue = load_catalogue()
+        if step == "full":
+            def work(path: str) -> None:
+                check_file(path, catalogue, check_date=CHECK_DATE)
+        else:
+            from checker import __version__, formats
+            from checker.report import render_report
+            from checker.verdicts import RunInfo
+
+            run = RunInfo(__version__, catalogue.version, catalogue.digest, len(catalogue.rules),
+                          CHECK_DATE.isoformat())
+            policy = formats.Policy()
+
+            def work(path: str) -> None:
+                result = [check_file(path, catalogue, check_date=CHECK_DATE)]
+                formats.render("json", result, run=run, policy=policy, lang="de")
+                try:
+                    render_report(result, "markdown", lang="de", run=run)
+                    render_report(result, "html", lang="de", run=run)
+                except Exception as exc:  # a defect of the report: counted and shown, not timed
+                    raise _RenderFailed(f"{type(exc).__name__}: {exc}") from None
+    generator = Generator(seed)
+    setup = time.perf_counter() - t0
+
+    times = array.array("d")
+    refused = 0
+    render_failed = 0
+    render_error = ""
+    with tempfile.TemporaryDirectory(prefix="budgetcheck-bench-") as tmp:
+        path = os.path.join(tmp, "agreement.yaml")
+        for i in range(-warmup, count):
+            text = generator.text(i if i >= 0 else 10_000_000 - i)  # warm-up: other agreements
+            with open(path, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            start = time.perf_counter()
+            try:
+                work(path)
+            except InputError:
+                refused += 1
+            except _RenderFailed as exc:
+                render_failed += i >= 0
+                render_error = render_error or str(exc)
+                continue
+            elapsed = time.perf_counter() - start
+            if i == -1:
+                rss_after_warmup = _current_rss_kib()
+            if i >= 0:
+                times.append(elapsed)
+    ordered = sorted(times)
+    total = sum(times)
+    count = len(times)
+    return {
+        "step": step,
+        "n": count + render_failed,
+        "timed": count,
+        "render_failed": render_failed,
+        "render_error": render_error,
+        "setup_s": setup,
+        "total_s": total,
+        "per_s": count / total if total else 0.0,
+        "mean_ms": total / count * 1e3,
+        "p50_ms": ordered[int(0.50 * (count - 1))] * 1e3,
+        "p99_ms": ordered[int(0.99 * (count - 1))] * 1e3,
+        "max_ms": ordered[-1] * 1e3,
+        "refused": refused,
+        "rss_warm_kib": rss_after_warmup,
+        "rss_end_kib": _current_rss_kib(),
+        "peak_rss_kib": _rss_kib(),
+    }
+
+
+# --------------------------------------------------------------------------- parent
+
+
+def _env(cache_dir: Optional[str] = None, pycache: Optional[str] = None) -> dict:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(ROOT)] + ([env["PYTHONPATH"]] if env.get("PYTHONPATH") else []))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # a normal installation has its byte code cached
+    env.pop("SOURCE_DATE_EPOCH", None)
+    env["NO_COLOR"] = "1"
+    if pycache:
+        env["PYTHONPYCACHEPREFIX"] = pycache  # keeps __pycache__ out of the checkout
+    if cache_dir:
+        env["BUDGETCHECK_CACHE_DIR"] = cache_dir
+    return env
+
+
+def child(step: str, count: int, seed: int, env: dict) -> dict:
+    out = subprocess.run([sys.executable, "-m", "benchmarks.bench", "--child", step, "--sizes", str(count),
+                          "--seed", str(seed)], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"{step} N={count} failed:\n{out.stderr}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _wall(cmd: list[str], env: dict, cwd: Path = ROOT, stdout: Any = subprocess.DEVNULL) -> tuple[float, int]:
+    start = time.perf_counter()
+    code = subprocess.run(cmd, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.DEVNULL).returncode
+    return time.perf_counter() - start, code
+
+
+def cli_cold(runs: int, tmp: Path) -> dict:
+    """Median wall time of one check through the CLI against a bare import."""
+    py = sys.executable
+    warm_cache = str(tmp / "cache-warm")
+    env = _env(warm_cache, str(tmp / "pycache"))
+    commands = {
+        "import": [py, "-c", "import checker"],
+        "check_text": [py, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01", CLI_CASE],
+        "check_json": [py, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01", "-f", "json",
+                       CLI_CASE],
+    }
+    for cmd in commands.values():  # byte code and catalogue cache written once, as on a user's machine
+        for _ in range(2):
+            _wall(cmd, env)
+    walls: dict[str, list[float]] = {name: [] for name in [*commands, "check_text_no_cache"]}
+    for i in range(runs):  # round robin: a passing disturbance does not hit one command only
+        for name, cmd in commands.items():
+            walls[name].append(_wall(cmd, env)[0])
+        # catalogue cache empty: the rule files are loaded, validated and compiled
+        walls["check_text_no_cache"].append(
+            _wall(commands["check_text"], _env(str(tmp / f"cache-cold-{i}"), str(tmp / "pycache")))[0])
+    out: dict[str, Any] = {"runs": runs}
+    for name, values in walls.items():
+        out[name] = statistics.median(values) * 1e3
+        out[name + "_min"] = min(values) * 1e3
+    return out
+
+
+def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int = 2) -> dict:
+    """``check --jobs 2`` against ``--jobs 1`` on ``files`` generated agreements; outputs compared."""
+    from benchmarks.generate import Generator
+
+    directory = tmp / "jobs"
+    directory.mkdir()
+    generator = Generator(seed + 1)
+    for i in range(files):
+        (directory / f"v{i:05d}.yaml").write_text(generator.text(i), encoding="utf-8")
+    env = _env(str(tmp / "cache-jobs"), str(tmp / "pycache"))
+    out: dict[str, Any] = {"files": files, "cores": _cores()}
+    for fmt in formats:
+        outputs = {}
+        for jobs in (1, 2):
+            target = tmp / f"out-{fmt}-{jobs}"
+            cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
+                   "--jobs", str(jobs), "-o", f"{fmt}:{target}", str(directory)]
+            walls = []
+            for _ in range(runs):
+                wall, code = _wall(cmd, env)
+                if code not in (0, 1):
+                    out[f"{fmt}_failed"] = f"exit code {code}"
+                    break
+                walls.append(wall)
+            if f"{fmt}_failed" in out:
+                break
+            out[f"{fmt}_jobs{jobs}_s"] = min(walls)
+            outputs[jobs] = target.read_bytes()
+        if f"{fmt}_failed" in out:
+            continue
+        out[f"{fmt}_speedup"] = out[f"{fmt}_jobs1_s"] / out[f"{fmt}_jobs2_s"]
+        out[f"{fmt}_identical"] = outputs[1] == outputs[2]
+        out[f"{fmt}_bytes"] = len(outputs[1])
+    shutil.rmtree(directory)
+    return out
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def machine() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        with open("/proc/meminfo", encoding="utf-8") as handle:
+            kib = int(handle.readline().split()[1])
+            mem = f"{kib / 1024 / 1024:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+
+    def ver(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "?"
+
+    import yaml
+
+    return {
+        "cpu": cpu,
+        "cores": _cores(),
+        "memory": mem,
+        "os": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version() + f" ({platform.python_implementation()})",
+        "durable_rules": ver("durable_rules"),
+        "pydantic": ver("pydantic"),
+        "pyyaml": ver("PyYAML") + (" with libyaml" if getattr(yaml, "__with_libyaml__", False) else ""),
+        "jinja2": ver("Jinja2"),
+    }
+
+
+def _fmt_n(n: int) -> str:
+    return f"{n:,}"
+
+
+def markdown(info: dict, rows: list[dict], cli: Optional[dict], jobs: Optional[dict], seed: int,
+             elapsed: float) -> str:
+    lines = [MARK_BEGIN, "",
+             f"Run of `benchmarks/bench.py` on {dt.date.today().isoformat()} (seed {seed}, {elapsed / 60:.0f} min):",
+             "",
+             f"- CPU: {info['cpu']}, {info['cores']} cores, {info['memory']}; {info['os']}",
+             f"- Python {info['python']}; durable_rules {info['durable_rules']}, pydantic {info['pydantic']}, "
+             f"PyYAML {info['pyyaml']}, Jinja2 {info['jinja2']}",
+             "",
+             "| N | step | agreements/s | p50 ms | p99 ms | mean ms | × floor | setup s | peak RSS MiB |",
+             "|---:|---|---:|---:|---:|---:|---:|---:|---:|"]
+    floors = {r["n"]: r["mean_ms"] for r in rows if r["step"] == "floor"}
+    for r in rows:
+        ratio = r["mean_ms"] / floors[r["n"]] if r["n"] in floors else float("nan")
+        lines.append(f"| {_fmt_n(r['n'])} | {r['step']} | {r['per_s']:,.0f} | {r['p50_ms']:.2f} | "
+                     f"{r['p99_ms']:.2f} | {r['mean_ms']:.2f} | {ratio:.2f} | {r['setup_s']:.2f} | "
+                     f"{r['peak_rss_kib'] / 1024:.1f} |")
+    refused = sum(r["refused"] for r in rows)
+    if refused:
+        lines += ["", f"**{refused} generated agreements were refused by the loader.**"]
+    for r in rows:
+        if r.get("render_failed"):
+            lines += ["", f"**render, N = {_fmt_n(r['n'])}: the human report failed for {r['render_failed']:,} "
+                          f"agreements ({r['render_error']}); they are left out of that row's figures.**"]
+    if cli:
+        lines += ["", f"Cold single check through the CLI (`python -m checker check {CLI_CASE}`), wall time, "
+                      f"median of {cli['runs']} runs, byte code cached:", "",
+                  "| command | median ms | best ms |", "|---|---:|---:|",
+                  f"| `python -c 'import checker'` | {cli['import']:.0f} | {cli['import_min']:.0f} |",
+                  f"| `check` (text report, catalogue cache warm) | {cli['check_text']:.0f} | "
+                  f"{cli['check_text_min']:.0f} |",
+                  f"| `check -f json` (catalogue cache warm) | {cli['check_json']:.0f} | {cli['check_json_min']:.0f} |",
+                  f"| `check` (text report, catalogue cache empty) | {cli['check_text_no_cache']:.0f} | "
+                  f"{cli['check_text_no_cache_min']:.0f} |"]
+    if jobs:
+        lines += ["", f"`check --jobs 2` against `--jobs 1` on {jobs['files']:,} generated files "
+                      f"({jobs['cores']} cores), wall time (best of 2), outputs compared byte for byte:", "",
+                  "| output | --jobs 1 s | --jobs 2 s | speed-up | identical | output MB |",
+                  "|---|---:|---:|---:|---|---:|"]
+        for fmt in jobs["formats"]:
+            if fmt + "_failed" in jobs:
+                lines.append(f"| {fmt} | **failed: {jobs[fmt + '_failed']}** | | | | |")
+                continue
+            lines.append(f"| {fmt} | {jobs[fmt + '_jobs1_s']:.1f} | {jobs[fmt + '_jobs2_s']:.1f} | "
+                         f"{jobs[fmt + '_speedup']:.2f}× | {'yes' if jobs[fmt + '_identical'] else '**no**'} | "
+                         f"{jobs[fmt + '_bytes'] / 1e6:.0f} |")
+    lines += ["", "Targets:", ""] + targets(rows, cli, jobs) + ["", MARK_END]
+    return "\n".join(lines) + "\n"
+
+
+def targets(rows: list[dict], cli: Optional[dict], jobs: Optional[dict]) -> list[str]:
+    out = []
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    full = [r for r in rows if r["step"] == "full"]
+    floors = {r["n"]: r for r in rows if r["step"] == "floor"}
+    if full:
+        best = max(full, key=lambda r: r["n"])
+        rate = best["per_s"]
+        out.append(f"- full check ≥ {TARGETS['throughput']:,.0f}/s in one process: {rate:,.0f}/s at N = "
+                   f"{_fmt_n(best['n'])} — {verdict(rate >= TARGETS['throughput'])} "
+                   f"({rate / TARGETS['throughput']:.2f} of the target)")
+        if best["n"] in floors:
+            ratio = best["mean_ms"] / floors[best["n"]]["mean_ms"]
+            out.append(f"- full check ≤ {TARGETS['ratio']:.0f}× the floor: {ratio:.2f}× — "
+                       f"{verdict(ratio <= TARGETS['ratio'])}")
+        by_n = {r["n"]: r for r in full}
+        if 10_000 in by_n and 100_000 in by_n:
+            growth = by_n[100_000]["peak_rss_kib"] / by_n[10_000]["peak_rss_kib"] - 1
+            out.append(f"- peak RSS at 100,000 within {TARGETS['rss_growth']:.0%} of 10,000 (full check): "
+                       f"{growth:+.1%} — {verdict(growth <= TARGETS['rss_growth'])}")
+    if cli:
+        ms = cli["check_text"]
+        out.append(f"- cold single check through the CLI ≤ {TARGETS['cli_ms']:.0f} ms: {ms:.0f} ms "
+                   f"(text report; {cli['check_json']:.0f} ms with -f json) — {verdict(ms <= TARGETS['cli_ms'])}")
+    if jobs:
+        for fmt in jobs["formats"]:
+            if fmt + "_failed" in jobs:
+                continue
+            s = jobs[fmt + "_speedup"]
+            out.append(f"- `--jobs 2` ≥ {TARGETS['jobs_speedup']}× `--jobs 1` (-o {fmt}): {s:.2f}× — "
+                       f"{verdict(s >= TARGETS['jobs_speedup'])}")
+    return out
+
+
+def write_block(path: Path, block: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    if MARK_BEGIN in text and MARK_END in text:
+        head, rest = text.split(MARK_BEGIN, 1)
+        tail = rest.split(MARK_END, 1)[1].lstrip("\n")
+        text = head + block + ("\n" + tail if tail else "")
+    else:
+        text = text + ("\n" if text and not text.endswith("\n") else "") + block
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="1000,10000,100000", help="comma-separated N (default %(default)s)")
+    parser.add_argument("--steps", default=",".join(STEPS), help="comma-separated steps (default %(default)s)")
+    parser.add_argument("--render-max", type=int, default=10_000,
+                        help="run the render step only up to this N (render at 100,000 takes about two hours; "
+                             "default %(default)s)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--cli-runs", type=int, default=15, help="runs per CLI measurement (0: skip)")
+    parser.add_argument("--jobs-files", type=int, default=2000, help="files for --jobs (0: skip)")
+    parser.add_argument("--jobs-formats", default="json,junit,text", help="outputs for --jobs (default %(default)s)")
+    parser.add_argument("--write", metavar="FILE", help="write the Markdown block into FILE (e.g. BENCHMARKS.md)")
+    parser.add_argument("--child", choices=STEPS, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+
+    if args.child:
+        print(json.dumps(run_step(args.child, sizes[0], args.seed)))
+        return 0
+
+    began = time.perf_counter()
+    info = machine()
+    print(f"{info['cpu']}, {info['cores']} cores; Python {info['python']}; durable_rules {info['durable_rules']}",
+          flush=True)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="budgetcheck-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = _env(str(tmp / "cache"), str(tmp / "pycache"))
+        steps = [s for s in args.steps.split(",") if s]
+        for n in sizes:
+            floor = None
+            for step in steps:
+                if step == "render" and n > args.render_max:
+                    continue
+                row = child(step, n, args.seed, env)
+                rows.append(row)
+                floor = row if step == "floor" else floor
+                ratio = f"{row['mean_ms'] / floor['mean_ms']:5.2f}× floor" if floor else ""
+                print(f"N={n:>7,} {step:6s} {row['per_s']:8,.0f}/s  p50 {row['p50_ms']:6.2f} ms  "
+                      f"p99 {row['p99_ms']:6.2f} ms  mean {row['mean_ms']:6.2f} ms  {ratio}  "
+                      f"peak RSS {row['peak_rss_kib'] / 1024:6.1f} MiB  setup {row['setup_s']:.2f} s"
+                      + (f"  REFUSED {row['refused']}" if row["refused"] else ""), flush=True)
+        cli = None
+        if args.cli_runs:
+            cli = cli_cold(args.cli_runs, tmp)
+            print(f"CLI cold: import {cli['import']:.0f} ms, check (text) {cli['check_text']:.0f} ms, "
+                  f"check -f json {cli['check_json']:.0f} ms, check without catalogue cache "
+                  f"{cli['check_text_no_cache']:.0f} ms", flush=True)
+        jobs = None
+        if args.jobs_files:
+            formats = [f for f in args.jobs_formats.split(",") if f]
+            jobs = jobs_speedup(args.jobs_files, args.seed, tmp, formats)
+            jobs["formats"] = formats
+            for fmt in formats:
+                if fmt + "_failed" in jobs:
+                    print(f"--jobs on {args.jobs_files} files, -o {fmt}: failed ({jobs[fmt + '_failed']})")
+                    continue
+                print(f"--jobs on {args.jobs_files} files, -o {fmt}: 1 job {jobs[fmt + '_jobs1_s']:.1f} s, "
+                      f"2 jobs {jobs[fmt + '_jobs2_s']:.1f} s, {jobs[fmt + '_speedup']:.2f}×, "
+                      f"identical: {jobs[fmt + '_identical']}", flush=True)
+    block = markdown(info, rows, cli, jobs, args.seed, time.perf_counter() - began)
+    print()
+    print(block)
+    if args.write:
+        write_block(Path(args.write), block)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
