@@ -74,6 +74,7 @@ class Collection:
 DERIVED = {
     "derived.reference_date": ("date", "Stichtag: Laufzeitbeginn, sonst Unterzeichnung, sonst Entwurfsdatum"),
     "derived.period_months": ("number", "Laufzeit in vollen Monaten"),
+    "derived.budget_period_months": ("number", "Budgetzeitraum in Monaten: budget.period_months, sonst die Laufzeit"),
     "derived.teilbudgets_amount_sum": ("number", "Summe der Teilbudget-Beträge (wenn alle angegeben)"),
     "derived.teilbudgets_share_sum": ("number", "Summe der Teilbudget-Anteile in Prozent (wenn alle angegeben)"),
     "derived.payout_share_sum": (
@@ -280,6 +281,10 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
     elif period and period.duration_months is not None:
         out["period_months"] = period.duration_months
     budget = agreement.budget
+    if budget and budget.period_months is not None:
+        out["budget_period_months"] = budget.period_months
+    elif "period_months" in out:
+        out["budget_period_months"] = out["period_months"]
     if budget and budget.teilbudgets is not None:
         parts = [t for t in budget.teilbudgets if t.part_of_total is not False]
         amount = _sum_if_complete([t.amount for t in parts])

@@ -448,6 +448,11 @@ class Earmark(Base):
 
 class Budget(Base):
     amount_per_year: Optional[Amount] = Field(None, description="Budget pro Jahr in EUR")
+    period_months: Optional[Count] = Field(
+        None,
+        description="Budgetzeitraum in Monaten, wenn er von der Laufzeit abweicht (z. B. 12 bei einem jährlich "
+        "neu berechneten Budget in einer unbefristeten Vereinbarung)",
+    )
     calculation_basis: Optional[list[CalculationBasis]] = Field(None, description="Berechnungsgrundlage(n)")
     previous_year_actual_costs: Optional[Amount] = Field(
         None, description="Tatsächliche Kosten des Vorjahres in EUR, soweit bekannt"

@@ -263,6 +263,7 @@ _CLAUSE_PARTS = {
 _DERIVED_EN = {
     "derived.reference_date": "reference date: period start, else signing date, else draft date",
     "derived.period_months": "period in full months",
+    "derived.budget_period_months": "budget period in months: budget.period_months, else the period",
     "derived.teilbudgets_amount_sum": "sum of the sub-budget amounts",
     "derived.teilbudgets_share_sum": "sum of the sub-budget shares in percent",
     "derived.payout_share_sum": "unconditional plus conditional payout shares in percent",

@@ -28,6 +28,8 @@ Location = tuple[int, int]
 DERIVED_INPUTS = {
     "derived.reference_date": ["meta.period.start", "meta.signing_date", "meta.draft_date"],
     "derived.period_months": ["meta.period.start", "meta.period.end", "meta.period.duration_months"],
+    "derived.budget_period_months": ["budget.period_months", "meta.period.start", "meta.period.end",
+                                     "meta.period.duration_months"],
     "derived.teilbudgets_amount_sum": ["budget.teilbudgets[].amount"],
     "derived.teilbudgets_share_sum": ["budget.teilbudgets[].share_percent"],
     "derived.payout_share_sum": ["budget.payout.unconditional_share_percent",
