@@ -448,6 +448,12 @@ class Earmark(Base):
 
 class Budget(Base):
     amount_per_year: Optional[Amount] = Field(None, description="Budget pro Jahr in EUR")
+    amount_total: Optional[Amount] = Field(None, description="Budget für den ganzen Budgetzeitraum in EUR")
+    amount_stated: Optional[Flag] = Field(
+        None,
+        description="Die Vereinbarung nennt einen konkreten Betrag (auch wenn er hier nicht eingetragen ist); "
+        "bei angegebenem Betrag über 0 automatisch true",
+    )
     period_months: Optional[Count] = Field(
         None,
         description="Budgetzeitraum in Monaten, wenn er von der Laufzeit abweicht (z. B. 12 bei einem jährlich "
@@ -470,6 +476,15 @@ class Budget(Base):
     bonus: Optional[Bonus] = Field(None, description="Leistungsbonus")
     earmarks: Optional[list[Earmark]] = Field(None, description="Zweckbindungen")
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
+
+    @model_validator(mode="after")
+    def _stated_amount(self) -> "Budget":
+        amounts = [a for a in (self.amount_per_year, self.amount_total) if a is not None]
+        if amounts and self.amount_stated is None:
+            self.amount_stated = any(a > 0 for a in amounts)  # an amount of 0 is no concrete sum
+        elif any(a > 0 for a in amounts) and self.amount_stated is False:
+            raise ValueError("ein Betrag ist angegeben, amount_stated aber false")
+        return self
 
     @model_validator(mode="after")
     def _stated_reason_is_given(self) -> "Budget":
