@@ -9,7 +9,7 @@ Every agreement starts from one of the cases (``cases/source``, ``cases/defectiv
 and is varied: amounts scaled (and sometimes made inconsistent), takers, services,
 Sozialräume, Teilbudgets and Zweckbindungen resampled from all cases (1-8, 0-8, 0-4,
 0-6, 0-4 of them), clauses kept, swapped for another case's version, flipped to
-``vereinbart``/``ausgeschlossen``, set to ``nicht_geregelt`` or left out, model fields
+``vereinbart``/``ausgeschlossen``, set to ``unbekannt`` or left out, model fields
 resampled or left out, the period moved by whole years and now and then reversed
 (end before start). The result is meant to be valid input: ``Generator.check`` loads
 a sample through the real loader.
@@ -255,7 +255,7 @@ class Generator:
                 clause["status"] = rng.choice(STATUSES)
             elif r < 0.93:
                 clause = clauses.setdefault(name, {})
-                clause["status"] = "nicht_geregelt"
+                clause["status"] = "unbekannt"
             else:
                 clauses.pop(name, None)
         if not clauses:

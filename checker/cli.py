@@ -109,6 +109,20 @@ _MESSAGES = {
         "internal error (please report): {error}",
     ),
     "unknown_rule": ("unbekannte Regel {rule}", "unknown rule {rule}"),
+    # migrate
+    "migrated": ("{file}: auf Format {version} umgestellt", "{file}: converted to format {version}"),
+    "would_migrate": ("{file}: Format 1, umzustellen", "{file}: format 1, to be converted"),
+    "current": ("{file}: bereits Format {version}", "{file}: already format {version}"),
+    "one_file": (
+        "ohne --write oder --check genau eine Datei angeben (das Ergebnis geht auf die Standardausgabe)",
+        "without --write or --check give exactly one file (the result goes to the standard output)",
+    ),
+    "migrate_failed": (
+        "{file}: kann nicht sicher umgestellt werden (das Ergebnis liest sich anders als das Original); "
+        "bitte von Hand: 'format_version: 2' und 'status: nicht_geregelt' -> 'status: unbekannt'",
+        "{file}: cannot be converted safely (the result reads differently from the original); "
+        "please by hand: 'format_version: 2' and 'status: nicht_geregelt' -> 'status: unbekannt'",
+    ),
 }
 
 
@@ -205,6 +219,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="N Vereinbarungen parallel prüfen (Prozesse; 0 = alle Kerne; Standard: 1); "
                             "Ausgabe identisch")
 
+    migrate = commands.add_parser(
+        "migrate", parents=[lang], help="Vereinbarung von Format 1 auf Format 2 umstellen",
+        description="Stellt Dateien im Format 1 auf Format 2 um: 'status: nicht_geregelt' wird "
+                    "'status: unbekannt' (noch nicht geprüft), 'format_version' wird 2; Kommentare und "
+                    "Reihenfolge bleiben. Ohne --write geht das Ergebnis auf die Standardausgabe. "
+                    "Wo der Entwurf eine Klausel nicht regelt, danach 'status: fehlt' eintragen.",
+    )
+    migrate.add_argument("files", nargs="+", metavar="FILE")
+    migrate.add_argument("-w", "--write", action="store_true", help="die Dateien selbst umschreiben")
+    migrate.add_argument("--check", action="store_true",
+                         help="nichts schreiben; Exit-Code 1, wenn eine Datei noch Format 1 ist")
+
     rules = commands.add_parser("rules", parents=[lang], help="Regelkatalog anzeigen",
                                 description="Listet den Regelkatalog; 'rules show ID' zeigt eine Regel, "
                                             "'rules paths' die prüfbaren Pfade, '--format md' die Dokumentation.")
@@ -247,13 +273,89 @@ def cmd_validate(args: argparse.Namespace) -> int:
     status = EXIT_OK
     for file in args.files:
         try:
-            load_agreement(file, args.lang)
+            loaded = load_agreement(file, args.lang)
         except InputError as err:
             print(err.format(args.lang), file=sys.stderr)
             status = EXIT_INPUT
         else:
+            for note in loaded.notes:
+                print(note, file=sys.stderr)
             print(f"{file}: ok")
     return status
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """Rewrite format-1 files to format 2 (stdout, ``--write`` in place, or ``--check``)."""
+    from checker.loader import load_data, parse_text, validate
+    from checker.migrate import is_old, migrate_text, upgrade_raw
+    from checker.model import FORMAT_VERSION, Agreement
+
+    if not (args.write or args.check) and len(args.files) != 1:
+        _say(args, "one_file")
+        return EXIT_INPUT
+    plans: list[tuple[str, Optional[str]]] = []  # (file, new text or None when current)
+    errors: list[ErrorItem] = []
+    for file in args.files:
+        try:
+            raw, _locations, _sha = load_data(file, args.lang)
+            validate(Agreement, upgrade_raw(raw), _locations, file, args.lang)
+        except InputError as err:
+            errors.extend(err.errors)
+            continue
+        if not is_old(raw):
+            plans.append((file, None))
+            continue
+        with open(file, encoding="utf-8", newline="") as handle:
+            original = handle.read()
+        new = migrate_text(original, is_json=file.lower().endswith(".json"))
+        expected = {**upgrade_raw(raw), "format_version": FORMAT_VERSION}
+        try:
+            migrated, _ = parse_text(new, file, args.lang)
+        except InputError:
+            migrated = None
+        if migrated != expected:
+            _say(args, "migrate_failed", file=file)
+            return EXIT_INPUT
+        plans.append((file, new))
+    if errors:
+        raise InputError(errors)
+    if args.check:
+        old = [file for file, new in plans if new is not None]
+        for file in old:
+            _say(args, "would_migrate", file=file)
+        return EXIT_FINDINGS if old else EXIT_OK
+    if not args.write:
+        file, new = plans[0]
+        if new is None:
+            with open(file, encoding="utf-8", newline="") as handle:
+                new = handle.read()
+        _write_stdout(new)
+        return EXIT_OK
+    for file, new in plans:
+        if new is None:
+            _say(args, "current", file=file, version=str(FORMAT_VERSION))
+            continue
+        _replace_file(file, new)
+        _say(args, "migrated", file=file, version=str(FORMAT_VERSION))
+    return EXIT_OK
+
+
+def _replace_file(file: str, text: str) -> None:
+    """Write ``text`` to ``file`` atomically (temporary file beside it, then rename), keeping its mode."""
+    target = os.path.realpath(file)
+    mode = os.stat(target).st_mode & 0o7777
+    fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".budgetcheck-", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.chmod(temp, mode)
+        os.replace(temp, target)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
 
 
 # --------------------------------------------------------------------------- check
@@ -664,7 +766,8 @@ def _summary(results: list, failed: list, run_notes: list, outputs: list[_Output
     from checker.formats import note_text
     from checker.labels import OVERALL, label
 
-    lines = [_msg(lang, "report_written", file=o.file, fmt=o.fmt) for o in outputs if o.file is not None]
+    lines = [note for result in results for note in result.agreement.input_notes]  # e.g. format 1
+    lines += [_msg(lang, "report_written", file=o.file, fmt=o.fmt) for o in outputs if o.file is not None]
     lines.extend(note_text(note, lang) for note in run_notes)
     human_on_stdout = any(o.file is None and o.fmt in HUMAN_FORMATS for o in outputs)
     if not human_on_stdout:
@@ -718,6 +821,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "init": cmd_init,
     "validate": cmd_validate,
     "check": cmd_check,
+    "migrate": cmd_migrate,
     "rules": cmd_rules,
 }
 

@@ -238,8 +238,8 @@ class Parser:
                                     "(Vereinbarung vor Klauseln) verwenden; Vergleich umstellen")
 
     def _literal(self, value: Any, spec: FieldSpec, where: str) -> Any:
-        if value == "nicht_geregelt" and spec.path.endswith(".status"):
-            raise ConditionError(where, "'nicht_geregelt' heißt 'nicht angegeben' und ist nie wahr oder falsch; "
+        if value in ("unbekannt", "nicht_geregelt") and spec.path.endswith(".status"):
+            raise ConditionError(where, f"'{value}' heißt 'nicht bekannt' und ist nie wahr oder falsch; "
                                         "eine Regel, die darauf angewiesen ist, kommt von selbst zu 'ungeklärt'")
         if spec.type == "enum":
             if value not in spec.values:

@@ -13,7 +13,8 @@ fields best and refuses facts with more than ~200 properties):
 
 A value that is not stated is left out of its fact: every test on it is then
 neither true nor false, and the rule comes out *ungeklärt*. A clause with
-``status: nicht_geregelt`` has no ``status`` key for the same reason.
+``status: unbekannt`` (the default) has no ``status`` key for the same reason;
+``fehlt`` (the draft is silent on it) is a stated value like ``ausgeschlossen``.
 
 Lists of enum values become one boolean per allowed value (``field_of_work``
 stated as ``[kinder_jugendhilfe]`` gives ``field_of_work__kinder_jugendhilfe:
@@ -338,7 +339,7 @@ def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
         clause = getattr(agreement.clauses, name)
         fact: dict[str, Any] = {FACT_KIND: "clause", CLAUSE_NAME: name}
         _flatten(clause, type(clause), fact)
-        if clause.status == ClauseStatus.nicht_geregelt:
+        if clause.status == ClauseStatus.unbekannt:
             fact.pop("status", None)
         facts.append(fact)
     total = agreement.budget.amount_per_year if agreement.budget else None

@@ -58,6 +58,13 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TEXTS: dict[str, tuple[str, str]] = {
     # file, encoding and syntax
     "unreadable": ("Datei kann nicht gelesen werden: {reason}", "cannot read file: {reason}"),
+    "old_format": (
+        "{file}: Hinweis: Format 1 ist veraltet und wird als Format 2 gelesen ('nicht_geregelt' heißt jetzt "
+        "'unbekannt'; neu ist 'fehlt' für eine Klausel, die der Entwurf nicht regelt); umstellen mit: "
+        "budgetcheck migrate --write {file}",
+        "{file}: note: format 1 is deprecated and read as format 2 ('nicht_geregelt' is now 'unbekannt'; "
+        "new is 'fehlt' for a clause the draft does not regulate); convert with: budgetcheck migrate --write {file}",
+    ),
     "not_found": ("Datei nicht gefunden", "file not found"),
     "is_directory": ("ist ein Verzeichnis, keine Datei", "is a directory, not a file"),
     "no_permission": ("keine Berechtigung zum Lesen", "no permission to read"),
@@ -293,6 +300,7 @@ class LoadedAgreement:
     sha256: str
     locations: Locations
     raw: dict
+    notes: tuple[str, ...] = ()  # e.g. the deprecation note of a format-1 file (for stderr)
 
 
 def location_for(locations: Locations, path: PathTuple) -> Optional[Position]:
@@ -509,8 +517,11 @@ class _YamlReader:
             return self._document()
         except yaml.MarkedYAMLError as exc:
             problem = exc.problem or str(exc)
+            position = _mark(exc.problem_mark) if exc.problem_mark else None
+            if "maximum nesting depth" in problem:  # newer libyaml stops deep nesting itself
+                self.problems.fail(position, "too_deep", limit=MAX_DEPTH)
             detail = f"{exc.context}: {problem}" if exc.context else problem
-            self.problems.fail(_mark(exc.problem_mark) if exc.problem_mark else None, "yaml_syntax", detail=detail)
+            self.problems.fail(position, "yaml_syntax", detail=detail)
         except yaml.YAMLError as exc:
             self.problems.fail(None, "yaml_syntax", detail=str(exc))
         finally:
@@ -800,6 +811,15 @@ def load_data(path: Union[str, Path], lang: str = "de") -> tuple[dict, Locations
     return raw, problems.locations, sha256
 
 
+def parse_text(content: str, file: str, lang: str = "de") -> tuple[Any, Locations]:
+    """Parse text as the file ``file`` would be parsed (JSON if it ends ``.json``): ``(raw, locations)``."""
+    problems = _Problems(file, lang)
+    parse = _parse_json if file.lower().endswith(".json") else _parse_yaml
+    raw = parse(content, problems)
+    problems.check()
+    return raw, problems.locations
+
+
 def validate(model: type[M], raw: dict, locations: Locations, file: str, lang: str = "de") -> M:
     """``model.model_validate(raw)``, with every error turned into an :class:`ErrorItem`."""
     try:
@@ -811,9 +831,19 @@ def validate(model: type[M], raw: dict, locations: Locations, file: str, lang: s
 
 def load_agreement(path: Union[str, Path], lang: str = "de") -> LoadedAgreement:
     """Load, check and validate one agreement file."""
+    from checker.migrate import is_old, upgrade_raw
+
     raw, locations, sha256 = load_data(path, lang)
-    agreement = validate(Agreement, raw, locations, str(path), lang)
-    return LoadedAgreement(agreement=agreement, path=str(path), sha256=sha256, locations=locations, raw=raw)
+    notes: tuple[str, ...] = ()
+    if is_old(raw):  # format 1: read as format 2, with a note
+        notes = (text(lang, "old_format", file=str(path)),)
+        agreement = validate(Agreement, upgrade_raw(raw), locations, str(path), lang)
+        agreement.format_version = 1
+    else:
+        agreement = validate(Agreement, raw, locations, str(path), lang)
+    agreement.input_notes = list(notes)
+    return LoadedAgreement(agreement=agreement, path=str(path), sha256=sha256, locations=locations, raw=raw,
+                           notes=notes)
 
 
 # --------------------------------------------------------------------------- validation messages

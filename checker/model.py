@@ -9,10 +9,17 @@ Three states are kept apart everywhere:
 
 * a value that is stated (``True``, ``False``, a number, an enum value),
 * for clauses: ``status: ausgeschlossen`` -- the agreement excludes or
-  contradicts the clause (known false),
-* a value that is *not stated* (the field is left out, or a clause has
-  ``status: nicht_geregelt``). Not stated is never treated as fulfilled: rules
-  that depend on it come out *ungeklärt*.
+  contradicts the clause (known false); ``status: fehlt`` -- the draft was read
+  and does not regulate it (the draft is silent: a missing protective clause is
+  a finding, see rules/README.md),
+* a value that is *not known* (the field is left out, or a clause has
+  ``status: unbekannt``, the default: nobody has looked yet). Not known is never
+  treated as fulfilled: rules that depend on it come out *ungeklärt*.
+
+Format 2 (``FORMAT_VERSION``) introduced ``fehlt``/``unbekannt``; format 1 had
+one status ``nicht_geregelt`` for both, meaning "not stated". The loader reads a
+format-1 file as format 2 (``nicht_geregelt`` -> ``unbekannt``) with a
+deprecation note; ``budgetcheck migrate`` rewrites the file.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ import datetime as dt
 from enum import Enum
 from typing import Annotated, Optional
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticKnownError
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+# Oldest format the loader still reads (with a deprecation note, see checker.migrate).
+OLDEST_FORMAT_VERSION = 1
 
 # Upper bound for any amount: well above every public budget, low enough that
 # arithmetic in the engine stays exact enough and that hostile numbers are refused.
@@ -193,9 +202,12 @@ class CalculationBasis(str, Enum):
 
 
 class ClauseStatus(str, Enum):
-    vereinbart = "vereinbart"
-    ausgeschlossen = "ausgeschlossen"
-    nicht_geregelt = "nicht_geregelt"
+    """Was der Entwurf zu einer Klausel sagt."""
+
+    vereinbart = "vereinbart"  # der Entwurf regelt es so
+    ausgeschlossen = "ausgeschlossen"  # der Entwurf schließt es aus oder regelt das Gegenteil
+    fehlt = "fehlt"  # der Entwurf wurde gelesen und regelt es nicht
+    unbekannt = "unbekannt"  # noch nicht geprüft (Standard; wie weglassen)
 
 
 class IncreaseMechanism(str, Enum):
@@ -507,12 +519,13 @@ class ClauseBasis(str, Enum):
 
 
 class Clause(Base):
-    """A provision of the agreement: agreed, excluded (or contrary), or not stated."""
+    """A provision of the agreement: agreed, excluded (or contrary), absent from the draft, or unknown."""
 
     basis: Optional[ClauseBasis] = Field(None, description="Vertrag, Praxis oder nur geplant")
     status: ClauseStatus = Field(
-        ClauseStatus.nicht_geregelt,
-        description="vereinbart, ausgeschlossen (oder widersprechend geregelt) oder nicht_geregelt",
+        ClauseStatus.unbekannt,
+        description="vereinbart; ausgeschlossen (oder widersprechend geregelt); fehlt (der Entwurf regelt es "
+        "nicht); unbekannt (noch nicht geprüft, Standard)",
     )
     section: Optional[ShortText] = Field(None, description="Fundstelle, z. B. '§ 7 Abs. 2'")
     wording: Optional[LongText] = Field(None, description="Wortlaut (optional)")
@@ -779,7 +792,8 @@ class Agreement(Base):
     """Strukturierte Beschreibung einer Budgetvereinbarung (Trägerbudget, Sozialraumbudget)."""
 
     format_version: int = Field(
-        FORMAT_VERSION, ge=1, le=FORMAT_VERSION, strict=True, description="Version des Formats"
+        FORMAT_VERSION, ge=OLDEST_FORMAT_VERSION, le=FORMAT_VERSION, strict=True,
+        description="Version des Formats (2; Format 1 wird mit Hinweis gelesen, 'budgetcheck migrate' stellt um)"
     )
     meta: Meta = Field(description="Stammdaten der Vereinbarung")
     field_of_work: Optional[list[FieldOfWork]] = Field(None, description="Arbeitsfeld(er)")
@@ -790,6 +804,16 @@ class Agreement(Base):
     budget: Optional[Budget] = Field(None, description="Budget")
     clauses: Clauses = Field(default_factory=Clauses, description="Vertragsklauseln")
     waivers: Optional[list[Waiver]] = Field(None, description="Ausnahmen von Regeln, mit Begründung")
+    # Notes of the loader for the person running the check (e.g. format 1 is deprecated); not data.
+    _input_notes: list[str] = PrivateAttr(default_factory=list)
+
+    @property
+    def input_notes(self) -> list[str]:
+        return self._input_notes
+
+    @input_notes.setter
+    def input_notes(self, value: list[str]) -> None:
+        self._input_notes = value
 
     def reference_date(self) -> Optional[dt.date]:
         """The date that decides which law applies: period start, else signing, else draft date."""

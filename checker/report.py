@@ -36,7 +36,7 @@ from pydantic import BaseModel
 from checker.paths import templates_dir
 from checker.facts import DERIVED
 from checker.labels import GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
-from checker.model import Agreement
+from checker.model import Agreement, Clauses
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
 from checker.verdicts import (
     DERIVED_INPUTS,
@@ -254,7 +254,7 @@ _NOTES_EN = {
 }
 
 _CLAUSE_PARTS = {
-    "status": ("Regelung (vereinbart / ausgeschlossen)", "status"),
+    "status": ("Regelung (vereinbart / ausgeschlossen / fehlt)", "status"),
     "section": ("Fundstelle", "section"),
     "wording": ("Wortlaut", "wording"),
     "note": ("Anmerkung", "note"),
@@ -525,6 +525,16 @@ _MONTHS = re.compile(r"(_months)$")
 _DATE_PATHS = re.compile(r"(^|\.)(draft_date|signing_date|start|end|reference_date|expires)$")
 
 
+def absent_text(status_path: str, lang: str) -> str:
+    """The finding of a clause the draft is silent on: 'Die Vereinbarung regelt … nicht'."""
+    clause = status_path[len("clauses."): -len(".status")]
+    field = Clauses.model_fields.get(clause)
+    what = field.description if field and field.description else clause
+    if lang == "de":
+        return f"fehlt: Die Vereinbarung regelt „{what}“ nicht"
+    return f"absent: the agreement does not regulate “{what}”"
+
+
 def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
     """A stated or computed value as a reader expects it (units, separators, dates, yes/no)."""
     if value is None:
@@ -546,6 +556,8 @@ def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
         return number
     if isinstance(value, list):
         return ", ".join(format_value(path, v, lang, agreement) for v in value)
+    if value == "fehlt" and path.startswith("clauses.") and path.endswith(".status"):
+        return absent_text(path, lang)
     if isinstance(value, Enum):
         return str(value.value)
     return str(value)

@@ -17,7 +17,7 @@ from typing import Any
 from checker.model import FORMAT_VERSION, Agreement
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
-SCHEMA_ID = "https://budgetcheck.invalid/schema/agreement-v1.json"
+SCHEMA_ID = "https://budgetcheck.invalid/schema/agreement-v2.json"
 SCHEMA_FILE = "budgetcheck-schema.json"
 
 # Written (not commented out) although optional, so every file states its format.

@@ -377,7 +377,7 @@ def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) ->
                            if ctx.value(f"{coll}[{i}]{rest}") is None)
         else:
             value = ctx.value(path)
-            if value is None or (extra and value == ClauseStatus.nicht_geregelt):
+            if value is None or (extra and value == ClauseStatus.unbekannt):
                 out.append(path)
     result = []
     for path in dict.fromkeys(out):

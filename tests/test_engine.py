@@ -98,6 +98,12 @@ def test_not_stated_status_cannot_be_tested(tmp_path):
         make_catalogue(tmp_path, bad)
 
 
+def test_unknown_status_cannot_be_tested(tmp_path):
+    bad = rule("TEST-UK", "{path: clauses.schiedsstelle.status, eq: unbekannt}\n")
+    with pytest.raises(RuleFileError, match="'unbekannt' heißt 'nicht bekannt'"):
+        make_catalogue(tmp_path, bad)
+
+
 def test_rule_without_tests_is_refused(tmp_path):
     (tmp_path / "t.yaml").write_text("rules:\n" + rule("TEST-NOTESTS", "{path: budget.amount_per_year, gt: 0}\n"))
     with pytest.raises(RuleFileError, match="Tests fehlen"):

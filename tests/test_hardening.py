@@ -466,7 +466,7 @@ def valid_agreements(draw):
         elif action == "status":
             clauses = data.setdefault("clauses", {})
             name = draw(st.sampled_from(CLAUSES))
-            status = draw(st.sampled_from(["vereinbart", "ausgeschlossen", "nicht_geregelt"]))
+            status = draw(st.sampled_from(["vereinbart", "ausgeschlossen", "fehlt", "unbekannt"]))
             clauses[name] = dict(clauses.get(name) or {}, status=status)
         elif action == "list":
             lists = [(p, v) for p, v in _lists(data) if p[:1] != ("waivers",)]

@@ -129,8 +129,8 @@ CASES = [
         id="percent-too-high",
     ),
     pytest.param(
-        "version.yaml", "format_version: 2\nmeta:\n  title: x\n", 1, 1, "format_version",
-        "darf höchstens 1 sein", "must be at most 1", id="future-format",
+        "version.yaml", "format_version: 3\nmeta:\n  title: x\n", 1, 1, "format_version",
+        "darf höchstens 2 sein", "must be at most 2", id="future-format",
     ),
     pytest.param(
         "list.yaml", "meta:\n  title: x\nfield_of_work: kinder_jugendhilfe\n", 3, 1, "field_of_work",
@@ -433,7 +433,7 @@ def test_unsupported_language_is_a_programming_error(tmp_path):
 
 
 EXAMPLE = """\
-format_version: 1
+format_version: 2
 meta:
   title: "Beispiel"
   period:

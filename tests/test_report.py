@@ -392,7 +392,7 @@ def test_finding_shows_evidence_source_legal_basis_and_recommendation(small):
     block = md.split("### T-NACHFINANZIERUNG", 1)[1].split("\n### ", 1)[0]
     assert "Die Angaben der Vereinbarung widersprechen dem Kriterium:" in block
     assert "| `clauses.overspending.status` – Umgang mit Budgetüberschreitungen (Nachfinanzierung): Regelung " \
-           "(vereinbart / ausgeschlossen) | **ausgeschlossen** | § 9 harmlos |" in block
+           "(vereinbart / ausgeschlossen / fehlt) | **ausgeschlossen** | § 9 harmlos |" in block
     assert "„Wortlaut harmlos“" in block and "*Anmerkung der prüfenden Person:* Anmerkung harmlos" in block
     assert "> Überzieht der Träger das Budget, bedarf es klarer Nachfinanzierungsklauseln." in block
     assert "ISSAB 2002, Expertise sozialräumliche Budgetfinanzierung (`001_dde54a99f7067d07.txt`), " \

@@ -107,7 +107,7 @@ def test_schema_carries_the_german_descriptions():
     assert schema["properties"]["meta"]["description"] == "Stammdaten der Vereinbarung"
     budget = schema["$defs"]["Budget"]["properties"]
     assert budget["amount_per_year"]["description"] == "Budget pro Jahr in EUR"
-    assert schema["$defs"]["ClauseStatus"]["enum"] == ["vereinbart", "ausgeschlossen", "nicht_geregelt"]
+    assert schema["$defs"]["ClauseStatus"]["enum"] == ["vereinbart", "ausgeschlossen", "fehlt", "unbekannt"]
 
 
 def test_schema_validates_the_full_example_and_rejects_errors():
@@ -159,7 +159,7 @@ def test_template_comments_explain_types():
     assert "true/false" in lines["shiftable"]
     assert "Zahl 0–100" in lines["share_percent"]
     assert "Pflichtangabe" in lines["title"]
-    assert "# status: nicht_geregelt" in init_template()
+    assert "# status: unbekannt" in init_template()
 
 
 def test_english_template_has_an_english_header():
@@ -188,7 +188,7 @@ def test_full_example_loads_as_yaml_and_as_json(tmp_path):
     json_path.write_text(json.dumps(as_json_data(loaded.raw), ensure_ascii=False, indent=2), encoding="utf-8")
     assert load_agreement(json_path).agreement == loaded.agreement
     assert loaded.agreement.clauses.schiedsstelle.status.value == "ausgeschlossen"
-    assert loaded.agreement.clauses.training.status.value == "nicht_geregelt"
+    assert loaded.agreement.clauses.training.status.value == "unbekannt"
 
 
 # --------------------------------------------------------------------------- CLI

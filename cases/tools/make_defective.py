@@ -6,7 +6,7 @@ SRC = pathlib.Path(__file__).resolve().parent.parent / "source" / "hamburg-jugen
 OUT = pathlib.Path(__file__).resolve().parent.parent / "defective"
 text = SRC.read_text(encoding="utf-8")
 # body = everything from "format_version" on (the reference header is replaced)
-body = text[text.index("format_version: 1"):]
+body = text[text.index("format_version: 2"):]
 
 def block(name):
     """Text of a clause block 'clauses.<name>' incl. its preceding comment lines."""
@@ -216,6 +216,22 @@ D.append(("d13-verfuegungsfonds-im-hze-budget.yaml",
   "Geändert: model.includes_verfuegungsfonds (true), Text in budget.teilbudgets[2].purpose."],
  [("  includes_verfuegungsfonds: false\n", "  includes_verfuegungsfonds: true\n"),
   ("; nicht in die Teilbudgets A und B verschiebbar\"", "; nicht in die Teilbudgets A und B verschiebbar. Teil dieses Budgets ist außerdem ein Verfügungsfonds Quartier für Bewohnerinitiativen (Vergabe durch den Stadtteilbeirat)\"")]))
+
+D.append(("d14-tarifklausel-fehlt.yaml",
+ ["Der Entwurf regelt Kostensteigerungen nicht: keine Klausel zu Tarif- oder Sachkostensteigerungen (Format 2:",
+  "  status: fehlt, der Entwurf wurde gelesen und schweigt dazu; nicht unbekannt).",
+  "Gebrochen: 000_cfe332d5febb39fc.txt, Strukturelle Prüfkriterien, Punkt 4 (\"Berücksichtigung von",
+  "  notwendigen Kostensteigerungen bspw. durch tarifliche Entwicklungen\").",
+  "Geändert: clauses.cost_increases (status: fehlt; section, wording, mechanism und covers_tariff entfallen)."],
+ [("""  cost_increases:
+    status: vereinbart
+    section: "§ 9 Abs. 3"
+    wording: "Die in der Vertragskommission nach den Hamburger Landesrahmenverträgen vereinbarten Entgeltsteigerungen werden zum 1. Januar jedes Budgetjahres auf die Teilbudgets A und B übertragen; Teilbudget C wird um die tariflichen Steigerungen der Personalkosten der Budgetnehmer angepasst."
+    mechanism: index
+    covers_tariff: true""",
+   """  cost_increases:
+    status: fehlt
+    note: "Der Entwurf enthält keine Regelung zu Kosten- oder Tarifsteigerungen (§ 9 regelt nur die Höhe des Budgets)." """.rstrip())]))
 
 for fname, header, reps in D:
     out = body

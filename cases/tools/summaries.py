@@ -27,7 +27,7 @@ SUMMARIES: dict[str, dict[str, str]] = {
     S + "hamburg-jugendhilfe-eckpunkte.yaml": {
         "origin": "fictional exemplary agreement after 000 (Prüfkriterien, Qualitätsstandards, Eckpunkte) and 001 ch. 5–7",
         "finding": "Every applicable rule is erfüllt; the nicht anwendbar ones are Eingliederungshilfe rules, flat "
-                   "rates and allocation models it does not use; the base of the 13 defective drafts.",
+                   "rates and allocation models it does not use; the base of the 14 defective drafts.",
     },
     S + "issab-3-01-stuttgart.yaml": {
         "origin": "001, ch. 3.1 and table 3.12",
@@ -138,5 +138,9 @@ SUMMARIES: dict[str, dict[str, str]] = {
     },
     D + "d13-verfuegungsfonds-im-hze-budget.yaml": {
         "finding": "A Verfügungsfonds inside the HzE budget: verletzt (major).",
+    },
+    D + "d14-tarifklausel-fehlt.yaml": {
+        "finding": "The full draft has no clause on cost or tariff increases (`status: fehlt`, format 2): the draft "
+                   "is silent, so the cost-increase rule is verletzt (major), not ungeklärt.",
     },
 }
