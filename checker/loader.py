@@ -516,6 +516,9 @@ class _YamlReader:
         try:
             return self._document()
         except yaml.MarkedYAMLError as exc:
+            if "maximum nesting depth" in (exc.problem or ""):  # libyaml >= 0.2.6 (PyYAML 6.0.3+ wheels) stops first
+                self.problems.fail(_mark(exc.problem_mark) if exc.problem_mark else None, "too_deep",
+                                   limit=MAX_DEPTH)
             problem = exc.problem or str(exc)
             position = _mark(exc.problem_mark) if exc.problem_mark else None
             if "maximum nesting depth" in problem:  # newer libyaml stops deep nesting itself
