@@ -40,7 +40,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 
 HUMAN_FORMATS = ("text", "markdown", "html")
-MACHINE_FORMATS = ("json", "junit", "sarif")
+MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 FORMATS = HUMAN_FORMATS + MACHINE_FORMATS
 SEVERITIES = ("blocker", "major", "minor", "hinweis")
 AGREEMENT_SUFFIXES = (".yaml", ".yml", ".json")
@@ -123,6 +123,10 @@ _MESSAGES = {
         "{file}: cannot be converted safely (the result reads differently from the original); "
         "please by hand: 'format_version: 2' and 'status: nicht_geregelt' -> 'status: unbekannt'",
     ),
+    "stdin_once": (
+        "'-' (Standardeingabe) kann nur einmal gelesen werden",
+        "'-' (standard input) can be read only once",
+    ),
 }
 
 
@@ -198,7 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", action="append", metavar="FORMAT[:FILE]",
                        help=f"Ausgabeformat ({', '.join(FORMATS)}), mit :DATEI in eine Datei; wiederholbar; "
                             "höchstens eines auf die Standardausgabe (Standard: text)")
-    check.add_argument("-f", "--format", choices=FORMATS, help="Format der Standardausgabe (wie -o FORMAT)")
+    check.add_argument("-f", "--format", "--output-format", choices=FORMATS, metavar="FORMAT",
+                       help="Format der Standardausgabe (wie -o FORMAT)")
     check.add_argument("--fail-on", choices=SEVERITIES,
                        help="Exit-Code 1 bei einer verletzten Regel ab dieser Schwere (Standard: blocker)")
     check.add_argument("--fail-on-unresolved", action=argparse.BooleanOptionalAction, default=None,
@@ -215,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--config", metavar="FILE", help="Konfiguration aus FILE (statt budgetcheck.toml/pyproject.toml)")
     check.add_argument("--no-config", action="store_true", help="keine Konfigurationsdatei lesen")
     check.add_argument("-q", "--quiet", action="store_true", help="keine Zusammenfassung auf stderr")
+    check.add_argument("--exit-zero", action="store_true",
+                       help="Exit-Code 0 auch bei Befunden (Eingabe- und Bedienfehler bleiben 2)")
+    check.add_argument("--stdin-filename", metavar="NAME",
+                       help="Name der mit '-' von der Standardeingabe gelesenen Vereinbarung (für Fundstellen)")
+    check.add_argument("--baseline", metavar="FILE",
+                       help="Befunde aus dieser Baseline gelten als bekannt: sie werden berichtet, "
+                            "lassen die Prüfung aber nicht scheitern")
+    check.add_argument("--write-baseline", metavar="FILE",
+                       help="alle verletzten und ungeklärten Befunde als Baseline in FILE schreiben")
+    check.add_argument("--project-root", metavar="DIR",
+                       help="Dateinamen in SARIF, GitHub, GitLab und Baseline relativ zu DIR "
+                            "(Standard: oberstes git-Verzeichnis, sonst das Arbeitsverzeichnis)")
+    check.add_argument("--sarif-unresolved", action="store_true",
+                       help="SARIF enthält auch ungeklärte Befunde (sonst nur, wenn sie die Prüfung scheitern lassen)")
+    check.add_argument("--help-base-url", metavar="URL",
+                       help="Adresse von docs/rules.md für helpUri in SARIF "
+                            "(Standard: Repository-URL des Projekts + /blob/main/docs/rules.md)")
     check.add_argument("-j", "--jobs", type=_jobs_count, default=1, metavar="N",
                        help="N Vereinbarungen parallel prüfen (Prozesse; 0 = alle Kerne; Standard: 1); "
                             "Ausgabe identisch")
@@ -447,6 +469,11 @@ def _plan(args: argparse.Namespace) -> _Plan:
                 raise _Usage(_msg(lang, "same_file", file=output.file))
             seen.add(key)
 
+    if getattr(args, "write_baseline", None):
+        key = os.path.normcase(os.path.abspath(args.write_baseline))
+        if key in seen:
+            raise _Usage(_msg(lang, "same_file", file=args.write_baseline))
+        outputs.append(_Output("baseline", args.write_baseline))
     waiver_files = list(args.waivers) if args.waivers else list(config.waivers or [])
     return _Plan(
         lang=lang,
@@ -636,13 +663,16 @@ def cmd_check(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     from checker.check import evaluate
     from checker.engine import EvaluationError
-    from checker.formats import Policy, render
+    from checker.baseline import apply_baseline, dump_baseline, load_baseline
+    from checker.fingerprints import find_project_root
+    from checker.formats import Context, Policy, default_help_base, render
     from checker.rules import Severity
     from checker.verdicts import RunInfo
     from checker.waivers import load_waiver_file, settle, waivers_for
 
     lang = args.lang
     outputs: list[_Output] = []
+    ctx = Context()
     try:
         plan = _plan(args)
         lang = plan.lang
@@ -659,10 +689,17 @@ def _check(args: argparse.Namespace) -> int:
                 errors.extend(err.errors)
         exclude = plan.waiver_files + ([plan.config_file] if plan.config_file else [])
         files = expand_paths(args.paths, lang, exclude=exclude, patterns=plan.exclude)
+        known = load_baseline(args.baseline, lang) if getattr(args, "baseline", None) else None
+        stdin_name = getattr(args, "stdin_filename", None)
+        if args.paths.count("-") > 1:
+            raise _Usage(_msg(lang, "stdin_once"))
         jobs = getattr(args, "jobs", 1)
         jobs = min(jobs or _default_jobs(), len(files))
+        if "-" in files:
+            jobs = 1  # standard input can be read once, in this process
         loaded: list[LoadedAgreement] = []
         outcomes: list[tuple[str, Any]] = []
+        unread: list[ErrorItem] = []  # agreements that cannot be read: reported, the others still checked
         if jobs > 1:  # load and evaluate in worker processes; what follows is the same as below
             from checker.check import check_many
 
@@ -671,16 +708,20 @@ def _check(args: argparse.Namespace) -> int:
                                   freeze=True)  # unfrozen by cmd_check, as _settle
             for kind, payload in outcomes:
                 if kind == "input":
-                    errors.extend(payload)
+                    unread.extend(payload)
         else:
             for file in files:
                 try:
-                    loaded.append(load_agreement(file, lang))
+                    loaded.append(_load(file, lang, stdin_name))
                 except InputError as err:
-                    errors.extend(err.errors)
+                    unread.extend(err.errors)
                 _settle(len(loaded))
-        if errors:
-            raise InputError(errors)
+        if errors or (unread and len({e.file for e in unread}) == len(files)):
+            raise InputError(errors + unread)
+        root = Path(args.project_root).resolve() if getattr(args, "project_root", None) else find_project_root()
+        ctx = Context(root=root, help_base=getattr(args, "help_base_url", None) or default_help_base(),
+                      sarif_unresolved=bool(getattr(args, "sarif_unresolved", False)),
+                      errors=tuple(InputError(unread).errors) if unread else ())
 
         human = {o.fmt for o in outputs} & set(HUMAN_FORMATS)
         render_human = None
@@ -695,7 +736,8 @@ def _check(args: argparse.Namespace) -> int:
         for file, (kind, payload) in zip(files, outcomes):
             if kind == "engine":
                 raise _Usage(_msg(lang, "engine", file=file, error=payload))
-            results.append(payload)
+            if kind != "input":
+                results.append(payload)
         for item in loaded:
             try:
                 results.append(evaluate(item.agreement, catalogue, path=item.path, sha256=item.sha256,
@@ -709,11 +751,15 @@ def _check(args: argparse.Namespace) -> int:
         run = RunInfo(__version__, catalogue.version, catalogue.digest,
                       len(selected) if selected is not None else len(catalogue.rules), plan.check_date.isoformat())
         policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
+        if known is not None:
+            apply_baseline(results, known, ctx)
 
         rendered = []
         for output in outputs:
-            if output.fmt in MACHINE_FORMATS:
-                text = render(output.fmt, results, run=run, policy=policy, lang=lang, run_notes=run_notes)
+            if output.fmt == "baseline":
+                text = dump_baseline(results, ctx)
+            elif output.fmt in MACHINE_FORMATS:
+                text = render(output.fmt, results, run=run, policy=policy, lang=lang, run_notes=run_notes, ctx=ctx)
             else:
                 assert render_human is not None
                 extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
@@ -752,12 +798,38 @@ def _check(args: argparse.Namespace) -> int:
         _discard(outputs)
 
     failed = [r for r in results if policy.failed(r)]
+    if ctx.errors:  # the readable agreements were checked and reported; the run still failed
+        print(InputError(list(ctx.errors)).format(lang), file=sys.stderr)
     if not args.quiet:
         _summary(results, failed, run_notes, outputs, policy, run, lang)
     for output, text in rendered:
         if output.file is None:
             _write_stdout(text)
+    if ctx.errors:
+        return EXIT_INPUT
+    if getattr(args, "exit_zero", False):
+        return EXIT_OK
     return EXIT_FINDINGS if failed else EXIT_OK
+
+
+def _load(file: str, lang: str, stdin_name: Optional[str]) -> LoadedAgreement:
+    """Load one agreement; ``-`` is standard input, named ``stdin_name`` (default ``-``) in every report."""
+    if file != "-":
+        return load_agreement(file, lang)
+    name = stdin_name or "-"
+    source = "/dev/stdin" if os.path.exists("/dev/stdin") else 0
+    try:
+        if source == 0:  # no /dev/stdin (Windows): copy to a temporary file the loader can read
+            with tempfile.NamedTemporaryFile(delete=False, suffix=".yaml") as handle:
+                handle.write(sys.stdin.buffer.read())
+            source = handle.name
+        loaded = load_agreement(source, lang)
+    except InputError as err:
+        raise InputError([dataclasses.replace(e, file=name) for e in err.errors]) from None
+    finally:
+        if isinstance(source, str) and source != "/dev/stdin":
+            os.unlink(source)
+    return dataclasses.replace(loaded, path=name)
 
 
 def _summary(results: list, failed: list, run_notes: list, outputs: list[_Output], policy: Any, run: Any,

@@ -12,8 +12,9 @@ verdict                   SARIF result                              JUnit testca
 verletzt                  level by severity: blocker, major ->      ``<failure type=SEVERITY>`` if the severity
                           ``error``; minor -> ``warning``;          is at or above ``--fail-on``; below it a
                           hinweis -> ``note``                       passing testcase with ``<system-out>``
-ungeklärt                 ``note``; ``warning`` if                  ``<skipped>``, or ``<failure
-                          ``--fail-on-unresolved`` makes it fail    type="ungeklaert">`` if it makes the run fail
+ungeklärt                 only with ``--sarif-unresolved``:         ``<skipped>``, or ``<failure
+                          ``note``; always, as ``warning``, if      type="ungeklaert">`` if it makes the run fail
+                          ``--fail-on-unresolved`` makes it fail
 nicht anwendbar           not reported                              ``<skipped>``
 ausgenommen (waived)      reported as its underlying verdict, with  ``<skipped>`` with the waiver's reason
                           ``suppressions`` (``inSource`` for a
@@ -41,11 +42,12 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
+from checker import fingerprints
 from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.rules import CompiledRule, Severity, Verdict
 from checker.verdicts import AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote, severity_at_least
 
-MACHINE_FORMATS = ("json", "junit", "sarif")
+MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 
 REPORT_FORMAT = "budgetcheck-report"
 REPORT_VERSION = 1
@@ -54,8 +56,9 @@ REPORT_SCHEMA_FILE = "docs/report-schema.json"
 
 SARIF_VERSION = "2.1.0"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
-INFORMATION_URI = "https://budgetcheck.invalid/"
-FINGERPRINT_KEY = "budgetcheckFinding/v1"
+FINGERPRINT_KEY = fingerprints.SARIF_KEY
+ROOT_BASE_ID = "PROJECTROOT"
+RULES_DOC = "docs/rules.md"
 
 SEVERITY_LEVEL = {
     Severity.blocker: "error",
@@ -94,6 +97,56 @@ def word(lang: str, key: str, **values: Any) -> str:
     return _WORDS[key][0 if lang == "de" else 1].format(**values)
 
 
+# --------------------------------------------------------------------------- run context
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the machine formats need beyond the results.
+
+    ``root``: the project root (git top level or ``--project-root``); file names in SARIF,
+    GitHub, GitLab and the baseline are relative to it. ``help_base``: where the rule
+    documentation lives (SARIF ``helpUri``), default the repository URL of the project.
+    ``sarif_unresolved``: also report *ungeklärt* findings in SARIF (always when they fail
+    the run). ``errors``: agreements that could not be read (``loader.ErrorItem``); each
+    format reports them while the other agreements are still checked.
+    """
+
+    root: Optional[Path] = None
+    help_base: Optional[str] = None
+    sarif_unresolved: bool = False
+    errors: tuple = ()
+
+    def name(self, path: str) -> str:
+        return fingerprints.project_path(path, self.root)
+
+
+def repository_url() -> Optional[str]:
+    """The ``Repository`` URL of the installed project (``[project.urls]`` in pyproject.toml)."""
+    from importlib import metadata
+
+    try:
+        urls = metadata.metadata("budgetcheck").get_all("Project-URL") or []
+    except metadata.PackageNotFoundError:
+        urls = []
+    for entry in urls:
+        name, _sep, url = entry.partition(",")
+        if name.strip().lower() in ("repository", "source", "homepage"):
+            return url.strip().rstrip("/")
+    return None
+
+
+def default_help_base() -> Optional[str]:
+    """``REPOSITORY/blob/main/docs/rules.md`` (GitHub and GitLab both serve that path)."""
+    url = repository_url()
+    return f"{url}/blob/main/{RULES_DOC}" if url else None
+
+
+def heading_anchor(heading: str) -> str:
+    """The anchor GitHub and GitLab give a Markdown heading: lower case, punctuation dropped, spaces to '-'."""
+    return re.sub(r"[^\w\- ]", "", heading.strip().lower()).replace(" ", "-")
+
+
 # --------------------------------------------------------------------------- policy
 
 
@@ -105,6 +158,8 @@ class Policy:
     fail_on_unresolved: bool = False
 
     def fails(self, finding: Finding) -> bool:
+        if getattr(finding, "baseline", False):  # known from --baseline: reported, never fails
+            return False
         if not severity_at_least(finding.severity, self.fail_on):
             return False
         return finding.verdict == Verdict.verletzt or (
@@ -308,8 +363,14 @@ def _finding_doc(finding: Finding, policy: Policy) -> dict:
     }
 
 
+def error_doc(error: Any) -> dict:
+    """An agreement that could not be read (``loader.ErrorItem``) as JSON."""
+    return {"file": error.file, "line": error.line, "column": error.column, "path": error.path,
+            "message": error.message}
+
+
 def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-                    run_notes: Iterable[WaiverNote] = ()) -> dict:
+                    run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
     """The JSON report as a dict (see ``docs/report-schema.json``)."""
     agreements = []
     totals = {v.value: 0 for v in Verdict}
@@ -344,13 +405,14 @@ def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Pol
         "summary": {"agreements": len(results), "failed": failed, "passed": failed == 0, "counts": totals},
         "agreements": agreements,
         "waiver_notes": [_note_doc(n) for n in run_notes],
+        **({"errors": [error_doc(e) for e in errors]} if errors else {}),
     }
 
 
 def to_json(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-            run_notes: Iterable[WaiverNote] = (), lang: str = "de") -> str:
+            run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
     """The JSON report. Language-independent: titles carry both languages, verdicts are keys."""
-    return dump_json(report_document(results, run=run, policy=policy, run_notes=run_notes))
+    return dump_json(report_document(results, run=run, policy=policy, run_notes=run_notes, errors=ctx.errors))
 
 
 # --------------------------------------------------------------------------- SARIF
@@ -400,10 +462,17 @@ def rule_help(rule: CompiledRule, lang: str) -> tuple[str, str]:
     return "\n".join(text), "\n".join(md)
 
 
-def _sarif_rule(rule: CompiledRule, lang: str) -> dict:
+def help_uri(rule: CompiledRule, lang: str, base: Optional[str]) -> Optional[str]:
+    """Link to the rule's section in ``docs/rules.md`` (its ``### ID: Titel`` heading)."""
+    if not base:
+        return None
+    return f"{base}#{quote(heading_anchor(f'{rule.id}: {getattr(rule.rule.title, lang)}'))}"
+
+
+def _sarif_rule(rule: CompiledRule, lang: str, ctx: Context = Context()) -> dict:
     r = rule.rule
     help_text, help_md = rule_help(rule, lang)
-    return {
+    out: dict[str, Any] = {
         "id": r.id,
         "name": _camel(r.title.en),
         "shortDescription": {"text": getattr(r.title, lang)},
@@ -417,6 +486,10 @@ def _sarif_rule(rule: CompiledRule, lang: str) -> dict:
             "legalBasis": _legal_text(rule),
         },
     }
+    uri = help_uri(rule, "de", ctx.help_base)  # docs/rules.md is written in German
+    if uri:
+        out["helpUri"] = uri
+    return out
 
 
 def sarif_level(finding: Finding, policy: Policy) -> str:
@@ -434,12 +507,20 @@ def _region(line: Optional[int], column: Optional[int]) -> dict:
     return region
 
 
+def artifact_location(path: str, ctx: Context) -> dict:
+    """A SARIF artifactLocation: relative to ``PROJECTROOT`` when inside the project, else absolute."""
+    name = ctx.name(path)
+    if ctx.root is not None and not Path(name).is_absolute():
+        return {"uri": file_uri(name), "uriBaseId": ROOT_BASE_ID}
+    return {"uri": file_uri(name)}
+
+
 def _sarif_result(finding: Finding, result: AgreementResult, index: int, rule_index: int,
-                  policy: Policy, lang: str) -> dict:
+                  policy: Policy, lang: str, ctx: Context = Context()) -> dict:
     path, line, column = primary_location(finding)
     location: dict[str, Any] = {
         "physicalLocation": {
-            "artifactLocation": {"uri": file_uri(result.path), "index": index},
+            "artifactLocation": {**artifact_location(result.path, ctx), "index": index},
             "region": _region(line, column),
         },
     }
@@ -451,13 +532,14 @@ def _sarif_result(finding: Finding, result: AgreementResult, index: int, rule_in
         "level": sarif_level(finding, policy),
         "message": {"text": finding_message(finding, lang)},
         "locations": [location],
-        "partialFingerprints": {FINGERPRINT_KEY: fingerprint(finding.id, result.path, path)},
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprints.located_fingerprint(ctx.name(result.path), finding)},
         "properties": {
             "verdict": finding.verdict.value,
             "underlyingVerdict": finding.underlying.value if finding.underlying else None,
             "severity": finding.severity.value,
             "group": finding.rule.rule.group.value,
             "fails": policy.fails(finding),
+            "baseline": bool(getattr(finding, "baseline", False)),
             "evidence": [{"path": e.path, "line": e.line} for e in finding.evidence],
             "missing": [m.path for m in finding.missing],
         },
@@ -468,28 +550,54 @@ def _sarif_result(finding: Finding, result: AgreementResult, index: int, rule_in
             "kind": "inSource" if w.origin == result.path else "external",
             "status": "accepted",
             "justification": w.reason,
-            "location": {"physicalLocation": {"artifactLocation": {"uri": file_uri(w.origin)},
+            "location": {"physicalLocation": {"artifactLocation": artifact_location(w.origin, ctx),
                                               "region": _region(w.line, None)}},
             "properties": {"grantedBy": w.granted_by, "expires": w.expires},
         }
         out["suppressions"] = [suppression]
+    if getattr(finding, "baseline", False):
+        out.setdefault("suppressions", []).append({
+            "kind": "external", "status": "accepted",
+            "justification": "in der Baseline (--baseline)" if lang == "de" else "in the baseline (--baseline)"})
     return out
 
 
-def _notification(note: WaiverNote, lang: str) -> dict:
+def _error_notification(error: Any, ctx: Context) -> dict:
+    """An agreement that could not be read: a toolExecutionNotification of level error."""
+    return {
+        "descriptor": {"id": "input-error"},
+        "level": "error",
+        "message": {"text": error.format()},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(error.file, ctx),
+                                            "region": _region(error.line, error.column)}}],
+        "properties": {"path": error.path},
+    }
+
+
+def _notification(note: WaiverNote, lang: str, ctx: Context = Context()) -> dict:
     w = note.waiver
     return {
         "descriptor": {"id": f"waiver-{note.kind.replace('_', '-')}"},
         "level": "warning",
         "message": {"text": note_text(note, lang)},
-        "locations": [{"physicalLocation": {"artifactLocation": {"uri": file_uri(w.origin)},
+        "locations": [{"physicalLocation": {"artifactLocation": artifact_location(w.origin, ctx),
                                             "region": _region(w.line, None)}}],
         "properties": {"rule": w.rule, "reason": w.reason},
     }
 
 
+def sarif_reports(finding: Finding, policy: Policy, ctx: Context) -> bool:
+    """Whether SARIF has a result for ``finding``: violations (also waived ones); *ungeklärt*
+    only with ``--sarif-unresolved`` or when it fails the run (``--fail-on-unresolved``)."""
+    verdict = finding.underlying if finding.verdict == Verdict.ausgenommen else finding.verdict
+    if verdict == Verdict.verletzt:
+        return True
+    return verdict == Verdict.ungeklaert and (ctx.sarif_unresolved or policy.fails(finding))
+
+
 def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy, lang: str = "de",
-                   run_notes: Iterable[WaiverNote] = (), rules: Optional[list[CompiledRule]] = None) -> dict:
+                   run_notes: Iterable[WaiverNote] = (), rules: Optional[list[CompiledRule]] = None,
+                   ctx: Context = Context()) -> dict:
     """One SARIF 2.1.0 log with one run."""
     rules = rules if rules is not None else rules_of(results)
     rule_index = {r.id: i for i, r in enumerate(rules)}
@@ -497,14 +605,27 @@ def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Poli
     notes = []
     for index, result in enumerate(results):
         for finding in result.findings:
-            verdict = finding.underlying if finding.verdict == Verdict.ausgenommen else finding.verdict
-            if verdict in (Verdict.verletzt, Verdict.ungeklaert):
-                sarif_results.append(_sarif_result(finding, result, index, rule_index[finding.id], policy, lang))
-        notes.extend(_notification(n, lang) for n in result.waiver_notes)
-    notes.extend(_notification(n, lang) for n in run_notes)
-    invocation: dict[str, Any] = {"executionSuccessful": True}
+            if sarif_reports(finding, policy, ctx):
+                sarif_results.append(_sarif_result(finding, result, index, rule_index[finding.id], policy, lang,
+                                                   ctx))
+        notes.extend(_notification(n, lang, ctx) for n in result.waiver_notes)
+    notes.extend(_notification(n, lang, ctx) for n in run_notes)
+    invocation: dict[str, Any] = {"executionSuccessful": not ctx.errors}
     if notes:
         invocation["toolConfigurationNotifications"] = notes
+    if ctx.errors:
+        invocation["toolExecutionNotifications"] = [_error_notification(e, ctx) for e in ctx.errors]
+    driver: dict[str, Any] = {"name": "budgetcheck", "version": run.checker_version,
+                              "semanticVersion": run.checker_version}
+    if repository_url():
+        driver["informationUri"] = repository_url()
+    run_doc: dict[str, Any] = {}
+    if ctx.root is not None:
+        # No absolute "uri": the report stays the same on every machine and checkout (SARIF
+        # §3.14.14 lets the consumer supply the root; code scanning uses the repository's).
+        run_doc["originalUriBaseIds"] = {ROOT_BASE_ID: {"description": {
+            "text": "Wurzel des Projekts (git-Arbeitsverzeichnis oder --project-root)" if lang == "de"
+            else "project root (git working tree or --project-root)"}}}
     return {
         "$schema": SARIF_SCHEMA,
         "version": SARIF_VERSION,
@@ -513,15 +634,16 @@ def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Poli
                 "name": "budgetcheck",
                 "version": run.checker_version,
                 "semanticVersion": run.checker_version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_sarif_rule(r, lang) for r in rules],
+                **{k: v for k, v in driver.items() if k == "informationUri"},
+                "rules": [_sarif_rule(r, lang, ctx) for r in rules],
                 "properties": {"catalogueVersion": run.catalogue_version,
                                "catalogueDigest": run.catalogue_digest},
             }},
             "language": "de-DE" if lang == "de" else "en-US",
             "columnKind": "unicodeCodePoints",
+            **run_doc,
             "artifacts": [
-                {"location": {"uri": file_uri(r.path)}, "hashes": {"sha-256": r.sha256},
+                {"location": artifact_location(r.path, ctx), "hashes": {"sha-256": r.sha256},
                  "roles": ["analysisTarget"]}
                 for r in results
             ],
@@ -538,8 +660,8 @@ def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Poli
 
 
 def to_sarif(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-             run_notes: Iterable[WaiverNote] = (), lang: str = "de") -> str:
-    return dump_json(sarif_document(results, run=run, policy=policy, lang=lang, run_notes=run_notes))
+             run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
+    return dump_json(sarif_document(results, run=run, policy=policy, lang=lang, run_notes=run_notes, ctx=ctx))
 
 
 # --------------------------------------------------------------------------- JUnit
@@ -583,10 +705,14 @@ def _testcase(suite: ET.Element, finding: Finding, result: AgreementResult, poli
 
 
 def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-             run_notes: Iterable[WaiverNote] = (), lang: str = "de") -> str:
-    """JUnit XML: one testsuite per agreement, one testcase per rule."""
+             run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
+    """JUnit XML: one testsuite per agreement, one testcase per rule; an agreement that could
+    not be read is a testsuite with one testcase holding an ``<error>`` per problem."""
     root = ET.Element("testsuites", {"name": "budgetcheck"})
     total = {"tests": 0, "failures": 0, "skipped": 0}
+    unread: dict[str, list] = {}
+    for error in ctx.errors:
+        unread.setdefault(error.file, []).append(error)
     for result in results:
         suite = _element(root, "testsuite", name=result.path)
         properties = _element(suite, "properties")
@@ -608,19 +734,30 @@ def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
             total[key] += value
         suite.attrib.update({k: str(v) for k, v in counts.items()})
         suite.attrib["errors"] = "0"
+    for file, problems in unread.items():
+        suite = _element(root, "testsuite", name=file, tests="1", failures="0", skipped="0", errors="1")
+        case = _element(suite, "testcase", classname=file, name="Einlesen" if lang == "de" else "Loading",
+                        file=file, line=problems[0].line)
+        _element(case, "error", "\n".join(p.format() for p in problems), message=problems[0].format(),
+                 type="input")
+        total["tests"] += 1
     root.attrib.update({k: str(v) for k, v in total.items()})
-    root.attrib["errors"] = "0"
+    root.attrib["errors"] = str(len(unread))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
 
 
-RENDERERS = {"json": to_json, "junit": to_junit, "sarif": to_sarif}
+def _renderers() -> dict:
+    from checker import ci_formats
+
+    return {"json": to_json, "junit": to_junit, "sarif": to_sarif, "concise": ci_formats.to_concise,
+            "github": ci_formats.to_github, "gitlab": ci_formats.to_gitlab}
 
 
 def render(fmt: str, results: list[AgreementResult], *, run: RunInfo, policy: Policy, lang: str = "de",
-           run_notes: Iterable[WaiverNote] = ()) -> str:
-    """Render one machine format (``json``, ``junit``, ``sarif``)."""
-    return RENDERERS[fmt](results, run=run, policy=policy, run_notes=list(run_notes), lang=lang)
+           run_notes: Iterable[WaiverNote] = (), ctx: Context = Context()) -> str:
+    """Render one machine format (``json``, ``junit``, ``sarif``, ``concise``, ``github``, ``gitlab``)."""
+    return _renderers()[fmt](results, run=run, policy=policy, run_notes=list(run_notes), lang=lang, ctx=ctx)
 
 
 # --------------------------------------------------------------------------- rule catalogue documentation

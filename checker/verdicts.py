@@ -93,6 +93,7 @@ class Finding:
     chain: list[str] = field(default_factory=list)  # ids of rules whose conclusions this one used
     waiver: Optional[AppliedWaiver] = None
     underlying: Optional[Verdict] = None  # the verdict a waiver set aside
+    baseline: bool = False  # listed in --baseline: reported, but never fails the run
 
     @property
     def id(self) -> str:

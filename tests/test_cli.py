@@ -99,12 +99,30 @@ def test_bad_file_is_exit_2_and_nothing_is_written(tmp_path, capsys):
     bad.write_text("meta:\n  title: x\n  unbekannt: 1\n", encoding="utf-8")
     out_json, out_sarif = tmp_path / "out.json", tmp_path / "out.sarif"
     before = sorted(p.name for p in tmp_path.iterdir())
-    code = check(EXEMPLARY, str(bad), "-o", f"json:{out_json}", "-o", f"sarif:{out_sarif}", "-o", "junit")
+    code = check(str(bad), "-o", f"json:{out_json}", "-o", f"sarif:{out_sarif}", "-o", "junit")
     captured = capsys.readouterr()
     assert code == 2
     assert captured.out == ""
     assert f"{bad}:3:3: meta.unbekannt: unbekannter Schlüssel" in captured.err
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # no report, no temporary file
+
+
+def test_bad_file_among_good_ones_is_exit_2_and_reported_in_every_format(tmp_path, capsys):
+    """Like Ruff: an unreadable file does not stop the check of the others; the run still exits 2."""
+    bad = tmp_path / "kaputt.yaml"
+    bad.write_text("meta:\n  title: x\n  unbekannt: 1\n", encoding="utf-8")
+    out_json, out_sarif = tmp_path / "out.json", tmp_path / "out.sarif"
+    code = check(EXEMPLARY, str(bad), "-o", f"json:{out_json}", "-o", f"sarif:{out_sarif}", "-o", "junit")
+    captured = capsys.readouterr()
+    assert code == 2
+    assert f"{bad}:3:3: meta.unbekannt: unbekannter Schlüssel" in captured.err
+    assert "<error" in captured.out and "kaputt.yaml" in captured.out and EXEMPLARY in captured.out
+    report = json.loads(out_json.read_text(encoding="utf-8"))
+    assert [a["file"] for a in report["agreements"]] == [EXEMPLARY]
+    assert report["errors"][0]["file"] == str(bad) and report["errors"][0]["line"] == 3
+    sarif = json.loads(out_sarif.read_text(encoding="utf-8"))
+    assert sarif["runs"][0]["invocations"][0]["toolExecutionNotifications"][0]["level"] == "error"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kaputt.yaml", "out.json", "out.sarif"]
 
 
 def test_all_bad_files_are_reported_at_once(tmp_path, capsys):

@@ -30,7 +30,7 @@ import jsonschema
 import pytest
 import yaml
 
-from checker import formats
+from checker import fingerprints, formats
 from checker.cli import main
 from checker.formats import Policy, dump_json, file_uri, fingerprint, md_escape, sarif_level, xml_safe
 from checker.rules import Severity, Verdict
@@ -125,7 +125,7 @@ def test_sarif_of_all_cases_validates(tmp_path, at_root):
         region = result["locations"][0]["physicalLocation"]["region"]
         assert region["startLine"] >= 1
         assert result["properties"]["verdict"] in ("verletzt", "ungeklaert", "ausgenommen")
-        assert re.fullmatch(r"[0-9a-f]{32}", result["partialFingerprints"][formats.FINGERPRINT_KEY])
+        assert re.fullmatch(r"[0-9a-f]{16}", result["partialFingerprints"][formats.FINGERPRINT_KEY])
     agreements = [p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml")]
     assert len(run["artifacts"]) == len(agreements)
 
@@ -222,8 +222,9 @@ def test_fingerprint_survives_moved_lines(tmp_path, at_root):
     region_a, region_b = (r["locations"][0]["physicalLocation"]["region"]["startLine"] for r in (a, b))
     assert region_b == region_a + 2
     assert a["partialFingerprints"] == b["partialFingerprints"]
-    assert a["partialFingerprints"][formats.FINGERPRINT_KEY] == fingerprint(
-        NACHFINANZIERUNG, moved.as_posix(), "clauses.overspending.status")
+    finding = type("F", (), {"id": NACHFINANZIERUNG, "verdict": Verdict.verletzt, "underlying": None})()
+    assert a["partialFingerprints"][formats.FINGERPRINT_KEY] == fingerprints.located_fingerprint(
+        moved.as_posix(), finding)  # outside the project root: the absolute path
 
 
 def test_english_sarif_and_junit(tmp_path, at_root):

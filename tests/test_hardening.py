@@ -137,12 +137,21 @@ def test_hostile_file_is_exit_2_with_file_and_line_and_nothing_written(tmp_path,
     out = tmp_path / "out"
     out.mkdir()
     outputs = [arg for fmt in ("json", "junit", "sarif") for arg in ("-o", f"{fmt}:{out / fmt}")]
+    assert check(str(bad), *outputs) == 2  # alone: nothing is written
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert f"{bad}:{line}:" in captured.err and message in captured.err, captured.err
+    assert list(out.iterdir()) == []  # no report, no temporary file
+    # among readable files: those are checked, the bad one is reported as an error in every format
     assert check(str(good), str(bad), *outputs) == 2
     captured = capsys.readouterr()
     assert captured.out == ""
     assert f"{bad}:{line}:" in captured.err and message in captured.err, captured.err
     assert str(good) not in captured.err
-    assert list(out.iterdir()) == []  # no report, no temporary file
+    assert sorted(p.name for p in out.iterdir()) == ["json", "junit", "sarif"]  # no temporary file left
+    for fmt in ("json", "junit", "sarif"):
+        text = (out / fmt).read_text(encoding="utf-8")
+        assert name in text and "good.yaml" in text, fmt
     assert {p: sha(p) for p in (bad, good)} == before
 
 
@@ -326,8 +335,9 @@ def test_jobs_2_reports_bad_input_like_jobs_1(tmp_path, capsys):
         assert check(str(EXEMPLARY), str(bad), str(EXEMPLARY.with_name("issab-3-01-stuttgart.yaml")),
                      "--jobs", jobs, "-o", f"json:{out}") == 2
         messages.append(capsys.readouterr().err)
-        assert not out.exists()
-    assert messages[0] == messages[1] and f"{bad}:4:" in messages[0] and f"{bad}:5:" in messages[0]
+        messages.append(out.read_text(encoding="utf-8"))  # the two good files checked, the bad one an error
+    assert messages[0] == messages[2] and f"{bad}:4:" in messages[0] and f"{bad}:5:" in messages[0]
+    assert messages[1] == messages[3] and '"errors"' in messages[1]
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="workers inherit the patch only with fork")
