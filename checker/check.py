@@ -92,6 +92,8 @@ def _worker_main(counter: Any, queue: Any, tasks: list, chunks: list, catalogue:
     from checker import engine
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the parent, which ends the workers
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # the parent's handler unwinds the parent only
+    _die_with_parent()
     engine._engines.clear()  # a forked worker builds its own durable_rules ruleset, once
     try:
         while (chunk := _claim(counter, len(chunks))) is not None:
@@ -108,6 +110,27 @@ def _worker_main(counter: Any, queue: Any, tasks: list, chunks: list, catalogue:
         queue.put((-1, "done", None))
         queue.close()
         queue.join_thread()
+
+
+def _die_with_parent() -> None:
+    """Linux: the kernel sends SIGKILL to this worker when its parent ends in any way (a crash
+    or SIGKILL included), so that no worker outlives the run and keeps the caller's pipes open."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # pragma: no cover - no libc prctl
+        return
+    if os.getppid() != _parent_pid:  # the parent ended before prctl took effect
+        os._exit(1)
+
+
+_parent_pid = os.getpid()  # set again by check_many before it starts workers
 
 
 def default_jobs() -> int:
@@ -144,6 +167,8 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
         return [_check_task(task, catalogue, lang, check_date, selected) for task in tasks]
     size = max(1, min(_CHUNK_MAX, total // ((workers + 1) * 8)))
     chunks = [range(i, min(i + size, total)) for i in range(0, total, size)]
+    global _parent_pid
+    _parent_pid = os.getpid()
     context = multiprocessing.get_context(_start_method())
     counter = context.Value("i", 0)
     results = context.Queue()

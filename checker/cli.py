@@ -6,9 +6,11 @@ To add a command: write ``cmd_NAME(args) -> int``, add its sub-parser in
 Exit codes: 0 ok (no finding at or above ``--fail-on``), 1 findings, 2 bad input or
 usage (bad agreement, waiver, config or rule file, unknown rule id, bad option,
 an error of the rule engine, an internal error), 130 interrupted (Ctrl-C), 141
-output pipe closed early (``| head``). On exit code 2 nothing but the error messages
+output pipe closed early (``| head``), 143 terminated (SIGTERM, e.g. a cancelled CI job;
+worker processes end with it). On exit code 2 nothing but the error messages
 is written: ``check`` loads and validates every input before it renders or writes
-any report, and writes each report file atomically (temporary file, then rename).
+any report, and writes every report through :mod:`checker.safeio` (atomically, special
+targets in place, never over an input).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ EXIT_FINDINGS = 1
 EXIT_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
+EXIT_TERMINATED = 143
 
 HUMAN_FORMATS = ("text", "markdown", "html")
 MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
@@ -66,6 +69,16 @@ _MESSAGES = {
     "output_is_input": (
         "{file}: ist eine Eingabedatei und wird nie überschrieben",
         "{file}: is an input file and is never overwritten",
+    ),
+    "read_only": (
+        "{file}: Datei ist schreibgeschützt und wird nicht überschrieben",
+        "{file}: file is read-only and is not overwritten",
+    ),
+    "is_directory": ("{file}: ist ein Verzeichnis", "{file}: is a directory"),
+    "no_directory": ("{file}: das Verzeichnis existiert nicht", "{file}: the directory does not exist"),
+    "not_writable": (
+        "{file}: keine Schreibberechtigung im Verzeichnis",
+        "{file}: no permission to write in the directory",
     ),
     "no_report": (
         "Format '{fmt}' ist nicht verfügbar: checker.report.render_report fehlt ({reason}); "
@@ -277,11 +290,17 @@ def cmd_init(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(template)
         return EXIT_OK
-    try:
-        with open(args.output, "w" if args.force else "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(template)
-    except FileExistsError:
+    from checker.safeio import OutputRefused, Writer
+
+    if not args.force and os.path.lexists(args.output) and os.path.isfile(args.output):
         _say(args, "exists", file=args.output)
+        return EXIT_INPUT
+    try:
+        writer = Writer()
+        writer.add(args.output)
+        writer.commit([template])
+    except OutputRefused as exc:
+        _say(args, exc.key, file=args.output)
         return EXIT_INPUT
     except OSError as exc:
         _say(args, "cannot_write", file=args.output, reason=exc.strerror or str(exc))
@@ -387,7 +406,6 @@ def _replace_file(file: str, text: str) -> None:
 class _Output:
     fmt: str
     file: Optional[str]  # None: standard output
-    temp: Optional[str] = None  # the temporary file that becomes ``file``
 
 
 @dataclasses.dataclass
@@ -606,40 +624,21 @@ def _render_human() -> Callable[..., str]:
     return render_report
 
 
-def _prepare_outputs(outputs: list[_Output], inputs: list[str], lang: str) -> None:
-    """Create a temporary file beside every output file (so that writing cannot fail later)."""
-    inputs_abs = {os.path.normcase(os.path.abspath(p)) for p in inputs}
+def _prepare_outputs(outputs: list[_Output], inputs: list[str], lang: str) -> Any:
+    """Check every output file before anything is evaluated (nothing is created yet); the writer."""
+    from checker.safeio import OutputRefused, Writer
+
+    writer = Writer(inputs)
     for output in outputs:
         if output.file is None:
             continue
-        if os.path.normcase(os.path.abspath(output.file)) in inputs_abs:
-            raise _Usage(_msg(lang, "output_is_input", file=output.file))
-        target = Path(output.file)
         try:
-            if target.is_dir():
-                raise IsADirectoryError(21, os.strerror(21))
-            handle, temp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent or ".")
-            os.close(handle)
-            os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; a report gets the usual mode
+            writer.add(output.file)
+        except OutputRefused as exc:
+            raise _Usage(_msg(lang, exc.key, file=output.file)) from None
         except OSError as exc:
             raise _Usage(_msg(lang, "cannot_write", file=output.file, reason=exc.strerror or str(exc))) from None
-        output.temp = temp
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _discard(outputs: list[_Output]) -> None:
-    for output in outputs:
-        if output.temp:
-            try:
-                os.unlink(output.temp)
-            except OSError:
-                pass
-            output.temp = None
+    return writer
 
 
 def _use_color() -> bool:
@@ -648,8 +647,9 @@ def _use_color() -> bool:
 
 
 def _write_stdout(text: str) -> None:
-    sys.stdout.write(text)
-    sys.stdout.flush()
+    from checker.safeio import write_stdout
+
+    write_stdout(text)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -730,7 +730,7 @@ def _check(args: argparse.Namespace) -> int:
                 render_human = _render_human()
             except ImportError as exc:
                 raise _Usage(_msg(lang, "no_report", fmt=sorted(human)[0], reason=exc)) from None
-        _prepare_outputs(outputs, files + exclude, lang)
+        writer = _prepare_outputs(outputs, files + exclude, lang)
 
         results = []
         for file, (kind, payload) in zip(files, outcomes):
@@ -769,33 +769,19 @@ def _check(args: argparse.Namespace) -> int:
                     text += "\n"
             rendered.append((output, text))
     except InputError as err:
-        _discard(outputs)
         print(err.format(lang), file=sys.stderr)
         return EXIT_INPUT
     except _Usage as err:
-        _discard(outputs)
         print(str(err), file=sys.stderr)
         return EXIT_INPUT
-    except BaseException:
-        _discard(outputs)
-        raise
 
     # Everything is known: write the files (each atomically), then the standard output.
     try:
-        for output, text in rendered:
-            if output.temp is not None and output.file is not None:
-                with open(output.temp, "w", encoding="utf-8", newline="\n") as handle:
-                    handle.write(text)
-        for output, _text in rendered:
-            if output.temp is not None and output.file is not None:
-                os.replace(output.temp, output.file)
-                output.temp = None
+        writer.commit([text for output, text in rendered if output.file is not None])
     except OSError as exc:
-        _discard(outputs)
-        print(_msg(lang, "cannot_write", file=output.file, reason=exc.strerror or str(exc)), file=sys.stderr)
+        print(_msg(lang, "cannot_write", file=exc.filename or "?", reason=exc.strerror or str(exc)),
+              file=sys.stderr)
         return EXIT_INPUT
-    finally:
-        _discard(outputs)
 
     failed = [r for r in results if policy.failed(r)]
     if ctx.errors:  # the readable agreements were checked and reported; the run still failed
@@ -804,7 +790,13 @@ def _check(args: argparse.Namespace) -> int:
         _summary(results, failed, run_notes, outputs, policy, run, lang)
     for output, text in rendered:
         if output.file is None:
-            _write_stdout(text)
+            try:
+                _write_stdout(text)
+            except BrokenPipeError:
+                raise
+            except OSError as exc:  # e.g. > /dev/full
+                print(_msg(lang, "cannot_write", file="<stdout>", reason=exc.strerror or str(exc)), file=sys.stderr)
+                return EXIT_INPUT
     if ctx.errors:
         return EXIT_INPUT
     if getattr(args, "exit_zero", False):
@@ -904,8 +896,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
+    previous = _on_sigterm()
     try:
         return COMMANDS[args.command](args)
+    except Terminated:
+        return EXIT_TERMINATED
     except InputError as err:
         print(err.format(args.lang), file=sys.stderr)
         return EXIT_INPUT
@@ -923,3 +918,36 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         traceback.print_exc(file=sys.stderr)
         print(_msg(getattr(args, "lang", "de"), "internal", error=exc), file=sys.stderr)
         return EXIT_INPUT
+    finally:
+        _restore_sigterm(previous)
+
+
+class Terminated(BaseException):
+    """SIGTERM arrived (a CI job was cancelled): unwound like Ctrl-C, so that every ``finally``
+    runs (temporary files removed, worker processes ended); exit code 143."""
+
+
+def _raise_terminated(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _on_sigterm() -> Any:
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    try:
+        return signal.signal(signal.SIGTERM, _raise_terminated)
+    except (ValueError, OSError):  # pragma: no cover
+        return None
+
+
+def _restore_sigterm(previous: Any) -> None:
+    import signal
+
+    if previous is not None:
+        try:
+            signal.signal(signal.SIGTERM, previous)
+        except (ValueError, OSError):  # pragma: no cover
+            pass
