@@ -89,8 +89,30 @@ def test_a_symlinked_report_is_written_through_the_link(tmp_path):
 # --------------------------------------------------------------------------- 3: special targets, modes
 
 
+_DEVICES = {"/dev/null": (1, 3), "/dev/full": (1, 7)}
+
+
+@pytest.fixture
+def devices_restored():
+    """Run as root, a broken writer replaces /dev/null for everyone on the machine: whatever a
+    test (run against any version of the code) does, the device nodes and /dev/stdout are put back."""
+    yield
+    broken = []
+    for path, (major, minor) in _DEVICES.items():
+        if not stat.S_ISCHR(os.lstat(path).st_mode):
+            broken.append(path)
+            os.unlink(path)
+            os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(major, minor))
+            os.chmod(path, 0o666)
+    if not os.path.islink("/dev/stdout"):
+        broken.append("/dev/stdout")
+        os.unlink("/dev/stdout")
+        os.symlink("/proc/self/fd/1", "/dev/stdout")
+    assert not broken, f"replaced (and restored): {broken}"
+
+
 @pytest.mark.parametrize("target", ["/dev/null", "/dev/full"])
-def test_device_targets_are_written_not_replaced(target):
+def test_device_targets_are_written_not_replaced(target, devices_restored):
     before = os.stat(target)
     proc = cli("check", "--no-config", EXEMPLARY, "-o", f"json:{target}", "-q")
     after = os.stat(target)
@@ -101,7 +123,7 @@ def test_device_targets_are_written_not_replaced(target):
         assert proc.returncode == 2 and b"/dev/full" in proc.stderr and b"Traceback" not in proc.stderr
 
 
-def test_dev_stdout_target_writes_to_the_standard_output():
+def test_dev_stdout_target_writes_to_the_standard_output(devices_restored):
     proc = cli("check", "--no-config", EXEMPLARY, "-o", "json:/dev/stdout", "-q")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["agreements"]
