@@ -382,21 +382,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def _replace_file(file: str, text: str) -> None:
-    """Write ``text`` to ``file`` atomically (temporary file beside it, then rename), keeping its mode."""
-    target = os.path.realpath(file)
-    mode = os.stat(target).st_mode & 0o7777
-    fd, temp = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".budgetcheck-", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.chmod(temp, mode)
-        os.replace(temp, target)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
+    """Write ``text`` to ``file`` atomically, keeping its mode (through :mod:`checker.safeio`)."""
+    from checker.safeio import Writer
+
+    writer = Writer()
+    writer.add(file)
+    writer.commit([text])
 
 
 # --------------------------------------------------------------------------- check
