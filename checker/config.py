@@ -30,7 +30,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import re
-import tomllib
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional, Union
