@@ -85,8 +85,74 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "oberste Ebene muss ein Abschnitt aus 'Schlüssel: Wert' sein, gefunden: {found}",
         "top level must be a mapping of 'key: value', found: {found}",
     ),
+    # Syntax errors: the parsers' own (English, version-dependent) problem texts are
+    # mapped to these by _syntax_message(); an unknown one keeps its text as detail.
     "yaml_syntax": ("YAML-Syntaxfehler: {detail}", "YAML syntax error: {detail}"),
     "json_syntax": ("JSON-Syntaxfehler: {detail}", "JSON syntax error: {detail}"),
+    "syn_tab": (
+        "Tabulatorzeichen: YAML rückt nur mit Leerzeichen ein",
+        "tab character: YAML indents with spaces only",
+    ),
+    "syn_colon": (
+        "nach dem Schlüssel fehlt der Doppelpunkt (Form 'schluessel: wert')",
+        "the key is not followed by a colon (form 'key: value')",
+    ),
+    "syn_colon_in_value": (
+        "unerwarteter Doppelpunkt: Einrückung prüfen oder einen Wert mit ':' in Anführungszeichen setzen",
+        "unexpected colon: check the indentation, or put a value containing ':' in quotes",
+    ),
+    "syn_indent": (
+        "Einrückung stimmt nicht: Einträge einer Ebene müssen genau untereinander stehen",
+        "indentation does not match: entries of one level must line up exactly",
+    ),
+    "syn_dash": (
+        "Listeneintrag ('- ') an dieser Stelle nicht erlaubt: Einrückung prüfen",
+        "list entry ('- ') not allowed here: check the indentation",
+    ),
+    "syn_quote": (
+        "Anführungszeichen wird nicht geschlossen",
+        "quotation mark is never closed",
+    ),
+    "syn_flow_list": (
+        "Liste in eckigen Klammern: Komma oder ']' fehlt",
+        "list in square brackets: a comma or ']' is missing",
+    ),
+    "syn_flow_map": (
+        "Abschnitt in geschweiften Klammern: Komma oder '}}' fehlt",
+        "mapping in curly braces: a comma or '}}' is missing",
+    ),
+    "syn_bad_char": (
+        "Zeichen kann hier nicht stehen (etwa '@', '`', '%' oder Tabulator am Anfang): Wert in Anführungszeichen setzen",
+        "character cannot start a value here (such as '@', '`', '%' or a leading tab): put the value in quotes",
+    ),
+    "syn_after_value": (
+        "nach dem Wert folgt noch Text: den ganzen Wert in Anführungszeichen setzen",
+        "text follows the value: put the whole value in quotes",
+    ),
+    "syn_escape": (
+        "unbekannte Escape-Sequenz mit '\\' in doppelten Anführungszeichen: einfache Anführungszeichen verwenden",
+        "unknown escape sequence with '\\' in double quotes: use single quotes",
+    ),
+    "syn_no_value": (
+        "hier fehlt ein Wert",
+        "a value is missing here",
+    ),
+    "syn_control": (
+        "unzulässiges Steuerzeichen im Text",
+        "control character not allowed in text",
+    ),
+    "syn_json_key": (
+        "Schlüssel in doppelten Anführungszeichen erwartet (überzähliges Komma?)",
+        "key in double quotes expected (a trailing comma?)",
+    ),
+    "syn_json_comma": (
+        "Komma fehlt zwischen zwei Einträgen",
+        "a comma is missing between two entries",
+    ),
+    "syn_json_extra": (
+        "nach dem Ende der Daten folgt noch Text",
+        "text follows the end of the data",
+    ),
     "json_constant": (
         "{found} ist keine gültige Zahl und in JSON nicht erlaubt",
         "{found} is not a valid number and not allowed in JSON",
@@ -505,28 +571,83 @@ class _Open:
         self.key, self.keep = None, True
 
 
+# Parser problem texts (libyaml, PyYAML's pure-Python parser, the json module) that a
+# user can trigger, by a lower-case fragment, mapped to the loader's own message; the
+# first fragment found wins. Their wording changes between releases: nothing outside
+# this table depends on it, and an unknown text still gives a located syntax error.
+_YAML_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("nesting depth", "too_deep"),
+    ("tab character", "syn_tab"),
+    ("could not find expected ':'", "syn_colon"),
+    ("mapping values are not allowed", "syn_colon_in_value"),
+    ("block sequence entries are not allowed", "syn_dash"),
+    ("expected '-' indicator", "syn_dash"),
+    ("did not find expected key", "syn_indent"),
+    ("expected <block end>", "syn_indent"),
+    ("scanning a quoted scalar", "syn_quote"),
+    ("expected ',' or ']'", "syn_flow_list"),
+    ("expected ',' or '}'", "syn_flow_map"),
+    ("cannot start any token", "syn_bad_char"),
+    ("expected comment or line break", "syn_after_value"),
+    ("unknown escape", "syn_escape"),
+    ("expected node content", "syn_no_value"),
+    ("control character", "syn_control"),
+    ("special characters are not allowed", "syn_control"),
+    ("unacceptable character", "syn_control"),
+)
+_JSON_PROBLEMS: tuple[tuple[str, str], ...] = (
+    ("property name", "syn_json_key"),
+    ("',' delimiter", "syn_json_comma"),
+    ("':' delimiter", "syn_colon"),
+    ("extra data", "syn_json_extra"),
+    ("unterminated string", "syn_quote"),
+    ("invalid control character", "syn_control"),
+    ("invalid \\escape", "syn_escape"),
+    ("expecting value", "syn_no_value"),
+)
+
+
+def _indentation(text_: str, line: int) -> str:
+    """The leading white space of the 0-based ``line`` of ``text_``."""
+    lines = text_.split("\n", line + 1)
+    row = lines[line] if line < len(lines) else ""
+    return row[: len(row) - len(row.lstrip(" \t"))]
+
+
+def _syntax_message(
+    lang: str, table: tuple[tuple[str, str], ...], fallback: str, problem: str
+) -> tuple[str, dict[str, Any]]:
+    """The loader's own message key (and its parameters) for a parser's problem text."""
+    lowered = problem.lower()
+    for fragment, key in table:
+        if fragment in lowered:
+            if key == "too_deep":
+                return key, {"limit": MAX_DEPTH}
+            return fallback, {"detail": text(lang, key)}
+    return fallback, {"detail": problem.strip()}
+
+
 class _YamlReader:
     """Builds plain Python data from the YAML event stream, without recursion."""
 
     def __init__(self, text_: str, problems: _Problems) -> None:
         self.loader = _Loader(text_)
         self.problems = problems
+        self.text = text_
 
     def read(self) -> Any:
         try:
             return self._document()
         except yaml.MarkedYAMLError as exc:
-            if "maximum nesting depth" in (exc.problem or ""):  # libyaml >= 0.2.6 (PyYAML 6.0.3+ wheels) stops first
-                self.problems.fail(_mark(exc.problem_mark) if exc.problem_mark else None, "too_deep",
-                                   limit=MAX_DEPTH)
             problem = exc.problem or str(exc)
-            position = _mark(exc.problem_mark) if exc.problem_mark else None
-            if "maximum nesting depth" in problem:  # newer libyaml stops deep nesting itself
-                self.problems.fail(position, "too_deep", limit=MAX_DEPTH)
-            detail = f"{exc.context}: {problem}" if exc.context else problem
-            self.problems.fail(position, "yaml_syntax", detail=detail)
+            mark = exc.problem_mark
+            if mark is not None and "\t" in _indentation(self.text, mark.line):
+                problem = "tab character"  # libyaml names only "a character" for an indenting tab
+            key, params = _syntax_message(self.problems.lang, _YAML_PROBLEMS, "yaml_syntax", f"{exc.context or ''} {problem}")
+            self.problems.fail(_mark(mark) if mark else None, key, **params)
         except yaml.YAMLError as exc:
-            self.problems.fail(None, "yaml_syntax", detail=str(exc))
+            key, params = _syntax_message(self.problems.lang, _YAML_PROBLEMS, "yaml_syntax", str(exc))
+            self.problems.fail(None, key, **params)
         finally:
             self.loader.dispose()
 
@@ -695,7 +816,8 @@ class _JsonReader:
                 raise json.JSONDecodeError("Extra data", self.text, self._skip(end))
             return value
         except json.JSONDecodeError as exc:
-            self.problems.fail((exc.lineno, exc.colno), "json_syntax", detail=exc.msg)
+            key, params = _syntax_message(self.problems.lang, _JSON_PROBLEMS, "json_syntax", exc.msg)
+            self.problems.fail((exc.lineno, exc.colno), key, **params)
 
     def _pos(self, index: int) -> Position:
         line = bisect.bisect_left(self.newlines, index)

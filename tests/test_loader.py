@@ -204,12 +204,13 @@ CASES = [
     ),
     pytest.param(
         "syntax.json", '{\n  "meta": {"title": "x",}\n}\n', 2, 25, "",
-        "JSON-Syntaxfehler: Expecting property name enclosed in double quotes",
-        "JSON syntax error: Expecting property name enclosed in double quotes", id="json-syntax",
+        "JSON-Syntaxfehler: Schlüssel in doppelten Anführungszeichen erwartet (überzähliges Komma?)",
+        "JSON syntax error: key in double quotes expected (a trailing comma?)", id="json-syntax",
     ),
     pytest.param(
         "trailing.json", '{"meta": {"title": "x"}}\n{}', 2, 1, "",
-        "JSON-Syntaxfehler: Extra data", "JSON syntax error: Extra data", id="json-extra-data",
+        "JSON-Syntaxfehler: nach dem Ende der Daten folgt noch Text",
+        "JSON syntax error: text follows the end of the data", id="json-extra-data",
     ),
     pytest.param(
         "duplicate.json", '{"meta": {"title": "a",\n          "title": "b"}}', 2, 11, "meta.title",
@@ -649,3 +650,59 @@ def test_random_bytes_never_crash(workdir, data, suffix):
 def test_random_yaml_like_text_never_crashes(workdir, text, suffix):
     prefix = "meta: {title: x}\n" if suffix == "yaml" else ""
     load_or_input_error(write(workdir, f"text.{suffix}", prefix + text))
+
+
+# --------------------------------------------------------------------------- syntax errors in our words
+# The parsers' problem texts are English and change between releases (PyYAML 6.0.4's
+# libyaml reports deep nesting itself): the loader maps them to its own messages, so
+# these tests assert only the loader's wording, with libyaml and with PyYAML's
+# pure-Python parser alike.
+
+SYNTAX_CASES = [
+    ("tab.yaml", "meta:\n\ttitle: x\n", (2, 1), "Tabulatorzeichen: YAML rückt nur mit Leerzeichen ein"),
+    ("indent.yaml", "meta:\n    title: x\n  status: entwurf\n", (3, 3), "Einrückung stimmt nicht"),
+    ("colon.yaml", "meta:\n  title: a: b\n", (2, 11), "unerwarteter Doppelpunkt"),
+    ("quote.yaml", 'meta:\n  title: "x\n', (3, 1), "Anführungszeichen wird nicht geschlossen"),
+    ("list.yaml", "meta: {title: x}\nfield_of_work: [a, b\n", (3, 1), "Liste in eckigen Klammern: Komma oder ']' fehlt"),
+    ("map.yaml", "meta: {title: x\n", (2, 1), "Abschnitt in geschweiften Klammern: Komma oder '}' fehlt"),
+    ("char.yaml", "meta:\n  title: @x\n", (2, 10), "Zeichen kann hier nicht stehen"),
+    ("escape.yaml", 'meta:\n  title: "a\\d"\n', (2, 12), "unbekannte Escape-Sequenz"),
+    ("comma.json", '{"meta": {"title": "x" "status": 1}}', (1, 24), "Komma fehlt zwischen zwei Einträgen"),
+    ("string.json", '{"meta": {"title": "x}}', (1, 20), "Anführungszeichen wird nicht geschlossen"),
+    ("value.json", '{"meta": }', (1, 10), "hier fehlt ein Wert"),
+]
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+@pytest.mark.parametrize("name, content, where, message", SYNTAX_CASES, ids=[c[0] for c in SYNTAX_CASES])
+def test_syntax_errors_in_own_words(tmp_path, monkeypatch, parser, name, content, where, message):
+    if parser == "python":
+        if name.endswith(".json"):
+            pytest.skip("JSON has one parser")
+        monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    file = write(tmp_path, name, content)
+    error = only_error(file)
+    prefix = "JSON-Syntaxfehler: " if name.endswith(".json") else "YAML-Syntaxfehler: "
+    assert error.message.startswith(prefix + message)
+    if parser == "libyaml":  # the pure-Python parser places a few marks elsewhere
+        assert (error.line, error.column) == where
+    english = only_error(file, "en").message
+    assert english.startswith(prefix.replace("-Syntaxfehler", " syntax error")) and "ü" not in english
+
+
+@pytest.mark.parametrize("parser", ["libyaml", "python"])
+def test_parser_depth_limit_is_our_depth_error(tmp_path, monkeypatch, parser):
+    # whichever stops first (libyaml's own limit or ours), the user reads our message
+    if parser == "python":
+        monkeypatch.setattr(loader, "_Loader", yaml.SafeLoader)
+    file = write(tmp_path, "deep.yaml", "x: " + "[" * 5000 + "]" * 5000)
+    error = only_error(file)
+    assert error.message == f"zu tief verschachtelt (mehr als {MAX_DEPTH} Ebenen)"
+    assert error.line == 1 and error.column is not None
+
+
+def test_unknown_parser_problem_keeps_its_text_located():
+    key, params = loader._syntax_message("de", loader._YAML_PROBLEMS, "yaml_syntax", "something new")
+    assert (key, params) == ("yaml_syntax", {"detail": "something new"})
+    key, params = loader._syntax_message("en", loader._YAML_PROBLEMS, "yaml_syntax", "exceeded maximum nesting depth")
+    assert (key, params) == ("too_deep", {"limit": MAX_DEPTH})
