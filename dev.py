@@ -72,6 +72,13 @@ def _digest() -> str:
     return h.hexdigest()[:16]
 
 
+def _drop_build_leftovers() -> None:
+    """An editable build may leave ``budgetcheck.egg-info`` in the work tree; from there
+    it would shadow the installed metadata (sys.path starts with the working directory)."""
+    for leftover in ROOT.glob("*.egg-info"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def ensure_env() -> Path:
     """The locked environment in .venv, (re)installed when its inputs changed."""
     env = ROOT / ".venv"
@@ -84,6 +91,7 @@ def ensure_env() -> Path:
     _pip(env, "install", "--require-hashes", "--no-deps", "-r", str(BUILD_LOCK))
     _pip(env, "install", "--require-hashes", "--no-deps", "--no-build-isolation", "-r", str(LOCK))
     _pip(env, "install", "--no-deps", "--no-build-isolation", "-e", str(ROOT))
+    _drop_build_leftovers()
     _pip(env, "check")
     stamp.write_text("ok\n")
     return env
@@ -95,6 +103,7 @@ def latest_env() -> Path:
     _create(env, "newest releases, for `test --latest`")
     _pip(env, "install", "--upgrade", "pip", "setuptools", "wheel")
     _pip(env, "install", "--upgrade", "--upgrade-strategy", "eager", "-e", f"{ROOT}[test]")
+    _drop_build_leftovers()
     listing = subprocess.run(
         [str(_python(env)), "-m", "pip", "--disable-pip-version-check", "freeze", "--exclude-editable"],
         check=True, capture_output=True, text=True,
