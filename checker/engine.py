@@ -20,6 +20,9 @@ from __future__ import annotations
 
 import itertools
 import json
+import math
+import re
+import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -51,6 +54,66 @@ class EvaluationError(RuntimeError):
 
 class EvaluationTimeout(EvaluationError):
     pass
+
+
+# --------------------------------------------------------------------------- numbers for durable_rules
+#
+# durable_rules' JSON parser (json.c, getNumber) accepts an exponent only after a fraction:
+# "1.0e-05" is a double, but "1e-05" -- what json.dumps writes for 0.00001 -- ends the number
+# at "1" and the rest is garbage: a segfault for a fact, error 204 for a ruleset. Integers
+# are read with atoll/atol, which saturate beyond 64 bits. engine_json writes every number
+# so that the parser reads the same value Python holds.
+
+_SUSPECT = re.compile(r"[0-9][eE]|[0-9]{19}")
+_INT_LIMIT = 2 ** 63 - 1
+_MARK = "\x00n"
+
+
+def engine_number(value: float | int) -> str:
+    """The text of one number as durable_rules parses it (``1e-05`` -> ``1.0e-05``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if -_INT_LIMIT <= value <= _INT_LIMIT:
+            return str(value)
+        try:
+            value = float(value)
+        except OverflowError:
+            value = math.copysign(sys.float_info.max, value)
+    text = repr(float(value))
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return text
+
+
+def _bad_number(value: Any) -> bool:
+    kind = type(value)
+    if kind is float:
+        return value != 0 and not (1e-4 <= abs(value) < 1e16) and math.isfinite(value)
+    return kind is int and not -_INT_LIMIT <= value <= _INT_LIMIT
+
+
+def engine_json(value: Any) -> str:
+    """``json.dumps(value, ensure_ascii=False)`` with every number in a form durable_rules parses."""
+    text = json.dumps(value, ensure_ascii=False)
+    if not _SUSPECT.search(text):
+        return text
+    numbers: list[str] = []
+
+    def swap(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {key: swap(item) for key, item in node.items()}
+        if isinstance(node, list):
+            return [swap(item) for item in node]
+        if _bad_number(node):
+            numbers.append(engine_number(node))
+            return f"{_MARK}{len(numbers) - 1}{_MARK}"
+        return node
+
+    swapped = json.dumps(swap(value), ensure_ascii=False)
+    if not numbers:
+        return text
+    marker = json.dumps(_MARK)[1:-1]
+    return re.sub(f'"{re.escape(marker)}([0-9]+){re.escape(marker)}"', lambda m: numbers[int(m.group(1))], swapped)
 
 
 # --------------------------------------------------------------------------- safety check
@@ -98,8 +161,49 @@ def _references(expr: Any, aliases: set[str]) -> set[str]:
 MAX_PATTERN_FANOUT = 250  # durable_rules: BETA_LIST_LENGTH 256 rules per alpha node (error 108)
 
 
+# durable_rules keeps the tests that follow one test of a pattern (its alpha node) in a hash set
+# of NEXT_BUCKET_LENGTH = 512 slots (rete.c). The 513th distinct test after the same test fills
+# it, and looking up the next one then probes the full set forever: create_ruleset never returns
+# and Ctrl-C cannot stop it (measured: 512 rules with distinct tests after {"fk": "agreement"}
+# compile, 513 hang; the same with one property and 513 values). check_safe counts them.
+MAX_ALPHA_CHILDREN = 512
+
+
+def _tests(expr: Any) -> list[str]:
+    """The chain of tests of one pattern, in the order durable_rules builds its alpha nodes."""
+    if isinstance(expr, dict) and set(expr) == {"$and"} and isinstance(expr["$and"], list):
+        out: list[str] = []
+        for item in expr["$and"]:
+            out.extend(_tests(item))
+        return out
+    return [repr(expr)]  # key order kept: two orders of one test count twice (errs on the safe side)
+
+
+def alpha_fanout(ruleset: dict) -> tuple[int, str]:
+    """The largest number of distinct tests following one alpha node, and a rule where it is reached."""
+    children: dict[tuple[str, ...], set[str]] = {}
+    worst, where = 0, ""
+    for name, body in ruleset.items():
+        for pattern in body.get("all", []) if isinstance(body, dict) else []:
+            if not isinstance(pattern, dict) or len(pattern) != 1:
+                continue
+            chain = tuple(_tests(next(iter(pattern.values()))))
+            for depth in range(len(chain)):
+                following = children.setdefault(chain[:depth], set())
+                following.add(chain[depth])
+                if len(following) > worst:
+                    worst, where = len(following), name
+    return worst, where
+
+
 def check_safe(ruleset: dict) -> None:
     """Refuse compiled rules the engine cannot run safely. Raises ValueError."""
+    if not isinstance(ruleset, dict):
+        raise ValueError("Regelsatz: erwartet ein Objekt {Name: Regel}")
+    worst, where = alpha_fanout(ruleset)
+    if worst > MAX_ALPHA_CHILDREN:
+        raise ValueError(f"{where}: {worst} verschiedene Tests folgen demselben Test; durable_rules verkraftet "
+                         f"höchstens {MAX_ALPHA_CHILDREN} (mehr lässt create_ruleset endlos laufen)")
     fanout: dict[str, int] = {}
     for name, body in ruleset.items():
         for pattern in body.get("all", []) if isinstance(body, dict) else []:
@@ -222,17 +326,17 @@ class Engine:
         self.deadline = deadline
         self.max_actions = max_actions
         self.name = f"budgetcheck_{next(self._names)}"
-        text = json.dumps(catalogue.ruleset, ensure_ascii=False)
-        unchanged = text == catalogue.checked_ruleset  # as build_ruleset checked it: no second check
-        if not unchanged:
-            check_safe(catalogue.ruleset)
+        # Always checked here, whatever the catalogue says about itself: a catalogue read from the
+        # cache is data from disk, and a planted one must not reach the C core unchecked.
+        check_safe(catalogue.ruleset)
+        text = engine_json(catalogue.ruleset)
         end = f"{json.dumps(END_RULE)}: {json.dumps(END_RULE_BODY)}"
         text = text[:-1] + (", " if catalogue.ruleset else "") + end + "}"  # == dict(ruleset, END_RULE=...)
         self.handle = dre.create_ruleset(self.name, text)
         self._sids = itertools.count(1)
         # Fact properties no rule pattern names cannot change a match; they are not sent to the
         # engine (smaller facts to parse, store and echo back). The facts in RawOutcome stay whole.
-        self._keep = catalogue.fact_keys if unchanged and catalogue.fact_keys else fact_keys(catalogue)
+        self._keep = fact_keys(catalogue)
 
     def evaluate(self, agreement: Agreement) -> RawOutcome:
         sid = str(next(self._sids))
@@ -251,9 +355,9 @@ class Engine:
         # The agreement fact is matched by nearly every rule and makes up most of each action's
         # message; durable_rules echoes the text it was given, so that text is swapped for a
         # placeholder before decoding and the fact itself put back (see _decoder).
-        decode = _decoder(json.dumps(sent[0], ensure_ascii=False), sent[0]) if sent else json.loads
+        decode = _decoder(engine_json(sent[0]), sent[0]) if sent else json.loads
         try:
-            state = dre.assert_facts(self.handle, json.dumps(sent, ensure_ascii=False))[1]
+            state = dre.assert_facts(self.handle, engine_json(sent))[1]
             outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode)
             triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
             state = dre.assert_facts(self.handle, json.dumps(triggers))[1]

@@ -17,6 +17,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
@@ -537,20 +538,57 @@ def _cache_file(key: str) -> Optional[Path]:
     return directory / f"{_CACHE_PREFIX}{key[:40]}.pickle" if directory else None
 
 
+MAX_CACHE_BYTES = 64 * 1024 * 1024
+
+
+def _private_dir(directory: Path, create: bool) -> bool:
+    """True if ``directory`` is ours alone: a real directory (not a symlink) owned by this user,
+    neither group- nor world-writable. With ``create`` it is made (mode 0700) if missing.
+    Anything else -- another user's directory, a shared /tmp path -- is not used for the cache."""
+    if create:
+        try:
+            directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return False
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return False
+    return True
+
+
 def _cache_read(key: str) -> Optional[Catalogue]:
+    """The cached catalogue, or None. Only a regular file (no symlink, no FIFO: opened with
+    O_NOFOLLOW and without blocking) of this user in a private cache directory is read; what it
+    holds is still data from disk: the engine runs check_safe on its ruleset like on any other."""
+    from checker.safeio import read_regular
+
     path = _cache_file(key)
-    if path is None:
+    if path is None or not _private_dir(path.parent, create=False):
         return None
     try:
-        with open(path, "rb") as handle:
-            if hasattr(os, "getuid") and os.fstat(handle.fileno()).st_uid != os.getuid():
-                return None  # written by someone else: not trusted
-            data = handle.read()
+        fd_stat = os.lstat(path)
+        if hasattr(os, "getuid") and fd_stat.st_uid != os.getuid():
+            return None  # written by someone else: not trusted
+        data = read_regular(path, MAX_CACHE_BYTES, nofollow=True)
         stored_key, catalogue = _CatalogueUnpickler.load(data)
     except Exception:  # noqa: BLE001 - missing, truncated, corrupt or foreign: compile instead
         return None
     if stored_key != key or not isinstance(catalogue, Catalogue) or not catalogue.ruleset:
         return None
+    from checker.engine import check_safe
+
+    try:
+        check_safe(catalogue.ruleset)
+    except (ValueError, TypeError, AttributeError):
+        return None  # not what this code compiles: compile the rule files instead
     return catalogue
 
 
@@ -564,7 +602,8 @@ def _cache_write(key: str, catalogue: Catalogue) -> None:
         return
     temp = None
     try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not _private_dir(path.parent, create=True):
+            return
         data = pickle.dumps((key, catalogue), protocol=pickle.HIGHEST_PROTOCOL)
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:

@@ -313,3 +313,230 @@ def test_sigkill_while_writing_leaves_no_named_temporary_file(tmp_path):
     assert Path(name).read_bytes() == b"x" * 10
     os.unlink(name)
     assert list(tmp_path.iterdir()) == []
+
+
+# --------------------------------------------------------------------------- 1: numbers durable_rules parses
+
+import math  # noqa: E402
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+_ruleset_names = iter(range(10**9))
+
+
+def _engine_reads(value: float) -> bool:
+    """True if durable_rules reads ``value`` in a fact and in a rule constant as exactly that double:
+    a rule ``lower < v < upper`` with the neighbouring doubles as bounds fires on a fact ``v = value``."""
+    import durable_rules_engine as dre
+
+    from checker.engine import engine_json
+
+    lower, upper = math.nextafter(value, -math.inf), math.nextafter(value, math.inf)
+    ruleset = {"r": {"all": [{"m": {"$and": [{"k": "t"}, {"$gt": {"v": lower}}, {"$lt": {"v": upper}}]}}]}}
+    handle = dre.create_ruleset(f"numbers_{next(_ruleset_names)}", engine_json(ruleset))
+    try:
+        state = dre.assert_fact(handle, engine_json({"k": "t", "v": value, "sid": "1"}))[1]
+        fired = dre.start_action_for_state(handle, state)
+        if fired:
+            dre.complete_and_start_action(handle, state)
+        return bool(fired)
+    finally:
+        dre.delete_ruleset(handle)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_FLOATS)
+def test_every_float_reaches_durable_rules_as_the_same_number(value):
+    from checker.engine import engine_json
+
+    assert json.loads(engine_json({"v": value})) == {"v": value}
+    if math.isfinite(math.nextafter(value, math.inf)) and math.isfinite(math.nextafter(value, -math.inf)):
+        assert _engine_reads(value)
+
+
+@pytest.mark.parametrize("value", [0.00001, 1e-300, 5e-324, 1e16, 1e300, -1e-7, 2.5e17, 123456789.125])
+def test_exponent_numbers_reach_durable_rules_as_the_same_number(value):
+    assert _engine_reads(value)
+
+
+def test_integers_beyond_64_bits_are_sent_as_floats():
+    from checker.engine import engine_json
+
+    assert json.loads(engine_json([2**70, -(2**70), 2**63 - 1])) == [float(2**70), -float(2**70), 2**63 - 1]
+
+
+_TINY = {
+    "amount_per_year": "budget:\n  amount_per_year: 0.00001\n",
+    "previous_year": "budget:\n  amount_per_year: 1000\n  previous_year_actual_costs: 0.00001\n",
+    "share": "budget:\n  amount_per_year: 1000\n  teilbudgets:\n    - {name: a, share_percent: 0.000001}\n",
+    "payout": "budget:\n  payout:\n    unconditional_share_percent: 0.00005\n    conditional_shares: []\n",
+    "bonus": "budget:\n  bonus: {share_percent: 0.00005}\n",
+    "sum_1e16": "budget:\n  teilbudgets:\n" + "".join(f"    - {{name: t{i}, amount: 9000000000000}}\n"
+                                                   for i in range(3)),
+    "derived_share_1e308": "budget:\n  amount_per_year: 1.0e-300\n  teilbudgets:\n    - {name: a, amount: 1000}\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(_TINY))
+def test_exponent_numbers_in_an_agreement_are_checked_not_a_crash(tmp_path, name):
+    file = tmp_path / "x.yaml"
+    file.write_text("meta: {title: x}\n" + _TINY[name], encoding="utf-8")
+    for jobs in ("1", "2"):
+        proc = cli("check", "--no-config", "--jobs", jobs, file, file, "-o", f"json:{tmp_path / 'out.json'}", "-q",
+                   env={"BUDGETCHECK_CACHE_DIR": ""})
+        assert proc.returncode in (0, 1, 2), proc.stderr
+        assert b"Traceback" not in proc.stderr and b"interner Fehler" not in proc.stderr
+        if proc.returncode == 2:  # refused by the loader's bounds: located
+            assert f"{file}:".encode() in proc.stderr
+        assert not list(tmp_path.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("constant", ["0.00001", "1e300", "1.0e-300"])
+def test_exponent_constants_in_rule_files_compile(tmp_path, monkeypatch, constant):
+    from checker.rules import load_catalogue
+
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    text = (rules / "issab-vertrag.yaml").read_text(encoding="utf-8")
+    assert "{path: budget.bonus.share_percent, gt: 0}" in text
+    text = text.replace("{path: budget.bonus.share_percent, gt: 0}",
+                        f"{{path: budget.bonus.share_percent, gt: {constant}}}")
+    (rules / "issab-vertrag.yaml").write_text(text, encoding="utf-8")
+    catalogue = load_catalogue(rules, cache=False, check_tests=False)
+    from checker.engine import Engine
+    from checker.loader import load_agreement
+
+    engine = Engine(catalogue)
+    try:
+        engine.evaluate(load_agreement(EXEMPLARY).agreement)
+    finally:
+        engine.close()
+
+
+# --------------------------------------------------------------------------- 7: ruleset size limit
+
+_LIMIT_SCRIPT = """
+import json, sys, durable_rules_engine as dre
+from checker.engine import check_safe
+n, same_property = int(sys.argv[1]), sys.argv[2] == "1"
+rs = {}
+for i in range(n):
+    test = {"$gt": {"p": i}} if same_property else {f"p{i}": True}
+    rs[f"r{i}"] = {"all": [{"a": {"$and": [{"fk": "agreement"}, test]}}, {"t": {"$and": [{"fk": "trigger"}, {"g": i // 200}]}}]}
+try:
+    check_safe(rs)
+except ValueError as exc:
+    print("refused", exc)
+    sys.exit(3)
+dre.create_ruleset("x", json.dumps(rs))
+print("compiled")
+"""
+
+
+@pytest.mark.parametrize("same_property", ["0", "1"])
+def test_ruleset_at_the_alpha_limit_compiles_and_one_more_is_refused(same_property):
+    from checker.engine import MAX_ALPHA_CHILDREN
+
+    environment = dict(os.environ, PYTHONPATH=str(ROOT))
+    at = subprocess.run([sys.executable, "-c", _LIMIT_SCRIPT, str(MAX_ALPHA_CHILDREN), same_property],
+                        capture_output=True, text=True, timeout=60, env=environment)
+    assert (at.returncode, at.stdout.strip()) == (0, "compiled"), at.stderr
+    over = subprocess.run([sys.executable, "-c", _LIMIT_SCRIPT, str(MAX_ALPHA_CHILDREN + 1), same_property],
+                          capture_output=True, text=True, timeout=60, env=environment)
+    assert over.returncode == 3 and "höchstens 512" in over.stdout, over.stderr
+
+
+def _extra_rules(count: int) -> str:
+    passage = ("Das daraus entwickelte Gesamtbudget wird unterteilt in ein Teilbudget A, das die Kosten für "
+               "fallspezifische Arbeiten umfasst und ein Teilbudget B")
+    out = ['origin: "many rules"', "rules:"]
+    for i in range(count):
+        out += [f"  - id: X-EXTRA-{i}", "    title: {de: t, en: t}", "    group: konsistenz", "    severity: hinweis",
+                f'    source: [{{file: 001_dde54a99f7067d07.txt, section: "3.1 Stuttgart", passage: "{passage}"}}]',
+                "    rationale: {de: r, en: r}", "    recommendation: {de: r, en: r}", "    question: {de: q, en: q}",
+                f"    require: {{path: budget.amount_per_year, gt: {i}}}", "    tests:",
+                "      - {name: a, given: {budget: {amount_per_year: 1000000}}, expect: erfuellt}",
+                "      - {name: b, given: {budget: {amount_per_year: 0}}, expect: verletzt}",
+                "      - {name: c, given: {}, expect: ungeklaert}"]
+    return "\n".join(out) + "\n"
+
+
+def test_a_catalogue_beyond_the_engine_limit_is_refused_at_load_not_a_hang(tmp_path):
+    rules = tmp_path / "rules"
+    shutil.copytree(ROOT / "rules", rules)
+    (rules / "zz-extra.yaml").write_text(_extra_rules(300), encoding="utf-8")
+    proc = cli("check", "--no-config", EXEMPLARY, "-o", "json", timeout=90,
+               env={"BUDGETCHECK_RULES_DIR": str(rules), "BUDGETCHECK_CACHE_DIR": ""})
+    assert proc.returncode == 2 and "höchstens 512".encode() in proc.stderr, proc.stderr[-2000:]
+    assert proc.stdout == b""
+
+
+# --------------------------------------------------------------------------- 8: the cache is not trusted
+
+
+def _cached(tmp_path: Path):
+    from checker import rules
+
+    cache = tmp_path / "cache"
+    rules._code_fingerprint.cache_clear()
+    key = rules._cache_key(Path(rules.RULES_DIR), True)
+    return rules, cache, key
+
+
+def test_a_planted_cache_with_its_own_checked_ruleset_is_still_checked(tmp_path, monkeypatch, catalogue):
+    import copy
+    import pickle
+
+    from checker import engine
+
+    planted = copy.copy(catalogue)
+    planted.ruleset = dict(catalogue.ruleset)
+    name = next(iter(planted.ruleset))
+    planted.ruleset[name] = {"all": [{"a": {"$and": [{"fk": "agreement"}, {"$gt": {"id": 0}}]}}]}
+    planted.checked_ruleset = json.dumps(planted.ruleset, ensure_ascii=False)
+    with pytest.raises(ValueError, match="Feld 'id'"):
+        engine.Engine(planted)
+    rules, cache, key = _cached(tmp_path)
+    cache.mkdir(mode=0o700)
+    (cache / f"catalogue-{key[:40]}.pickle").write_bytes(pickle.dumps((key, planted)))
+    assert rules._cache_read(key) is None  # refused: compiled from the rule files instead
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX owners and modes")
+def test_cache_directory_must_be_private(tmp_path, catalogue):
+    import pickle
+
+    rules, cache, key = _cached(tmp_path)
+    cache.mkdir(mode=0o700)
+    path = cache / f"catalogue-{key[:40]}.pickle"
+    path.write_bytes(pickle.dumps((key, catalogue)))
+    assert rules._cache_read(key) is not None
+    cache.chmod(0o777)
+    assert rules._cache_read(key) is None  # world-writable: anyone could have planted it
+    cache.chmod(0o700)
+    link = tmp_path / "elsewhere.pickle"
+    path.rename(link)
+    path.symlink_to(link)
+    assert rules._cache_read(key) is None  # O_NOFOLLOW
+
+
+def test_a_fifo_at_the_cache_name_does_not_hang(tmp_path):
+    rules, cache, key = _cached(tmp_path)
+    cache.mkdir(mode=0o700)
+    os.mkfifo(cache / f"catalogue-{key[:40]}.pickle")
+    start = time.monotonic()
+    assert rules._cache_read(key) is None
+    assert time.monotonic() - start < 5
+
+
+def test_cache_directory_is_created_private(tmp_path, catalogue):
+    rules, cache, key = _cached(tmp_path)
+    old = os.umask(0)
+    try:
+        rules._cache_write(key, catalogue)
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert rules._cache_read(key) is not None
