@@ -3,7 +3,9 @@
 To add a command: write ``cmd_NAME(args) -> int``, add its sub-parser in
 :func:`build_parser` and register it in :data:`COMMANDS`.
 
-Exit codes: 0 ok (no finding at or above ``--fail-on``), 1 findings, 2 bad input or
+Exit codes: 0 ok (no finding at or above ``--fail-on``), 1 findings (a rule at or above
+``--fail-on`` verletzt; with ``--fail-on-unresolved`` also ungeklärt; always when an
+agreement is *nicht prüfbar*), 2 bad input or
 usage (bad agreement, waiver, config or rule file, unknown rule id, bad option,
 an error of the rule engine, an internal error), 130 interrupted (Ctrl-C), 141
 output pipe closed early (``| head``), 143 terminated (SIGTERM, e.g. a cancelled CI job;
@@ -208,7 +210,8 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser(
         "check", parents=[lang], help="Vereinbarungen gegen den Regelkatalog prüfen",
         description="Prüft Vereinbarungen gegen den Regelkatalog. Exit-Code: 0 bestanden, 1 Befunde "
-                    "(verletzt ab --fail-on), 2 Eingabe- oder Bedienfehler (dann wird nichts geschrieben).",
+                    "(verletzt ab --fail-on; mit --fail-on-unresolved auch ungeklärt; immer bei Gesamturteil "
+                    "'nicht prüfbar'), 2 Eingabe- oder Bedienfehler (dann wird nichts geschrieben).",
     )
     check.add_argument("paths", nargs="+", metavar="PATH",
                        help="Dateien, Verzeichnisse (rekursiv *.yaml, *.yml, *.json) oder Muster wie 'entwuerfe/*.yaml'")
@@ -828,6 +831,12 @@ def _summary(results: list, failed: list, run_notes: list, outputs: list[_Output
     if not human_on_stdout:
         for result in failed:
             ids = ", ".join(f.id for f in result.findings if policy.fails(f))
+            if not ids:  # nicht prüfbar: no single rule fails, the description is too thin
+                from checker.formats import word
+                from checker.verdicts import blocker_tally
+
+                open_, judged = blocker_tally(result.findings)
+                ids = word(lang, "unjudgeable", open=open_, total=open_ + judged)
             lines.append(_msg(lang, "failed_file", file=result.path, overall=label(OVERALL, result.overall, lang),
                               findings=ids))
         lines.append(_msg(lang, "summary", total=len(results), rules=run.rule_count, date=run.check_date,

@@ -45,13 +45,14 @@ from urllib.parse import quote
 from checker import fingerprints
 from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.rules import CompiledRule, Severity, Verdict
-from checker.verdicts import AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote, severity_at_least
+from checker.verdicts import (OVERALL_UNJUDGEABLE, AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote,
+                              blocker_tally, severity_at_least)
 
 MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 
 REPORT_FORMAT = "budgetcheck-report"
-REPORT_VERSION = 1
-REPORT_SCHEMA_ID = "https://budgetcheck.invalid/schema/report-v1.json"
+REPORT_VERSION = 2  # 2: overall verdicts nicht_pruefbar and nicht_zeichnungsreif_ohne_klaerung
+REPORT_SCHEMA_ID = "https://budgetcheck.invalid/schema/report-v2.json"
 REPORT_SCHEMA_FILE = "docs/report-schema.json"
 
 SARIF_VERSION = "2.1.0"
@@ -68,6 +69,12 @@ SEVERITY_LEVEL = {
 }
 
 _WORDS = {
+    "unjudgeable": (
+        "nicht prüfbar: {open} von {total} Blockern, die anwenden können, sind ungeklärt; die Beschreibung "
+        "reicht für ein Urteil nicht aus (erst die Fragen des Klärungsbedarfs beantworten)",
+        "cannot be judged: {open} of {total} blockers that may apply are unresolved; the description is too "
+        "thin for a verdict (answer the open questions first)",
+    ),
     "missing": ("fehlende Angaben", "missing information"),
     "evidence": ("Belege", "evidence"),
     "line": ("Zeile", "line"),
@@ -166,7 +173,8 @@ class Policy:
             self.fail_on_unresolved and finding.verdict == Verdict.ungeklaert)
 
     def failed(self, result: AgreementResult) -> bool:
-        return any(self.fails(f) for f in result.findings)
+        """A finding fails, or the agreement is nicht prüfbar (a description too thin to judge never passes)."""
+        return result.overall == OVERALL_UNJUDGEABLE or any(self.fails(f) for f in result.findings)
 
 
 # --------------------------------------------------------------------------- text safety
@@ -644,7 +652,8 @@ def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Poli
             **run_doc,
             "artifacts": [
                 {"location": artifact_location(r.path, ctx), "hashes": {"sha-256": r.sha256},
-                 "roles": ["analysisTarget"]}
+                 "roles": ["analysisTarget"],
+                 "properties": {"overall": r.overall, "overallLabel": label(OVERALL, r.overall, lang)}}
                 for r in results
             ],
             "invocations": [invocation],
@@ -725,6 +734,14 @@ def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
         for note in result.waiver_notes:
             _element(properties, "property", name=f"waiver_{note.kind}", value=note_text(note, lang))
         counts = {"tests": 0, "failures": 0, "skipped": 0}
+        if result.overall == OVERALL_UNJUDGEABLE:  # the run fails without a failing rule: say why
+            open_, judged = blocker_tally(result.findings)
+            case = _element(suite, "testcase", classname=result.path, name=label(OVERALL, result.overall, lang),
+                            file=result.path)
+            message = word(lang, "unjudgeable", open=open_, total=open_ + judged)
+            _element(case, "failure", message, message=message, type=result.overall)
+            counts["tests"] += 1
+            counts["failures"] += 1
         for finding in result.findings:
             failed, skipped = _testcase(suite, finding, result, policy, lang)
             counts["tests"] += 1

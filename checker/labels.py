@@ -30,6 +30,8 @@ GROUP = {
 
 OVERALL = {
     "nicht_zeichnungsreif": ("nicht zeichnungsreif", "not fit to sign"),
+    "nicht_pruefbar": ("nicht prüfbar", "cannot be judged"),
+    "nicht_zeichnungsreif_ohne_klaerung": ("nicht zeichnungsreif ohne Klärung", "not fit to sign without clarification"),
     "zeichnungsreif_mit_auflagen": ("zeichnungsreif mit Auflagen", "fit to sign with conditions"),
     "zeichnungsreif": ("zeichnungsreif", "fit to sign"),
 }

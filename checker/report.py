@@ -43,11 +43,14 @@ from checker.verdicts import (
     OVERALL_BLOCKED,
     OVERALL_CONDITIONAL,
     OVERALL_OK,
+    OVERALL_OPEN,
+    OVERALL_UNJUDGEABLE,
     AgreementResult,
     Evidence,
     Finding,
     Missing,
     RunInfo,
+    blocker_tally,
     WaiverNote,
     path_tuple,
     value_at,
@@ -118,6 +121,18 @@ _W: dict[str, tuple[str, str]] = {
     "overall_is": ("Gesamturteil", "Overall verdict"),
     "meaning_" + OVERALL_BLOCKED: ("Die Vereinbarung sollte in dieser Fassung nicht unterzeichnet werden.",
                                    "The agreement should not be signed as it stands."),
+    "meaning_" + OVERALL_UNJUDGEABLE: (
+        "Die Beschreibung reicht für ein Urteil nicht aus. Erst die Fragen im Klärungsbedarf beantworten "
+        "(oder im Entwurf nachsehen: vereinbart, ausgeschlossen oder fehlt), dann erneut prüfen.",
+        "The description is too thin for a verdict. Answer the open questions first (or look them up in the "
+        "draft: agreed, excluded or absent), then check again."),
+    "meaning_" + OVERALL_OPEN: (
+        "Nicht unterzeichnen, bevor die ungeklärten Blocker geklärt sind: die Antworten auf die Fragen im "
+        "Klärungsbedarf entscheiden, ob die Vereinbarung zeichnungsreif ist.",
+        "Do not sign before the unresolved blockers are settled: the answers to the open questions decide "
+        "whether the agreement is fit to sign."),
+    "unjudgeable_reason": ("{open} von {total} Blockern, die anwenden können, sind ungeklärt",
+                           "{open} of {total} blockers that may apply are unresolved"),
     "meaning_" + OVERALL_CONDITIONAL: ("Vor der Unterzeichnung sind die genannten Punkte zu ändern oder "
                                        "verbindlich zu klären.",
                                        "Before signing, the points named must be changed or settled in writing."),
@@ -448,7 +463,7 @@ def _hang(value: Any, column: int, width: int = TEXT_WIDTH, min_room: int = 40, 
 
 
 _ANSI = {"verletzt": "31", "ungeklaert": "33", "ausgenommen": "36", "erfuellt": "32", "nicht_anwendbar": "2",
-         OVERALL_BLOCKED: "1;31", OVERALL_CONDITIONAL: "1;33", OVERALL_OK: "1;32", "bold": "1"}
+         OVERALL_BLOCKED: "1;31", OVERALL_UNJUDGEABLE: "1;35", OVERALL_OPEN: "1;31", OVERALL_CONDITIONAL: "1;33", OVERALL_OK: "1;32", "bold": "1"}
 
 
 def _make_paint(color: bool):
@@ -769,9 +784,17 @@ class _AgreementView:
         if key == OVERALL_BLOCKED and blockers:
             reason = self._join(parts)
             decisive = blockers + majors + open_blockers
-        elif key == OVERALL_CONDITIONAL and (majors or open_blockers):
+        elif key == OVERALL_UNJUDGEABLE:
+            open_, judged = blocker_tally(self.r.findings)
+            reason = self.w("unjudgeable_reason", open=open_, total=open_ + judged)
+            if blockers or majors:
+                reason += "; " + self._join(parts[:-1] if open_blockers else parts)
+        elif key == OVERALL_OPEN and open_blockers:
             reason = self.w("no_blocker_violated_but", parts=self._join(parts))
-            decisive = majors + open_blockers
+            decisive = open_blockers + majors
+        elif key == OVERALL_CONDITIONAL and majors:
+            reason = self.w("no_blocker_violated_but", parts=self._join(parts))
+            decisive = majors
         elif key == OVERALL_OK:
             rest = [f for f in self.findings if f.verdict in (Verdict.verletzt, Verdict.ungeklaert)]
             reason = self.w("ok_reason")

@@ -40,9 +40,13 @@ DERIVED_INPUTS = {
     "derived.vernetzung_share": ["budget.earmarks[].purpose", "budget.earmarks[].share_percent"],
 }
 
-OVERALL_BLOCKED = "nicht_zeichnungsreif"
-OVERALL_CONDITIONAL = "zeichnungsreif_mit_auflagen"
+# Overall verdicts, from the worst (see overall_verdict)
+OVERALL_BLOCKED = "nicht_zeichnungsreif"  # a blocker is verletzt
+OVERALL_UNJUDGEABLE = "nicht_pruefbar"  # most applicable blockers unknown: the description is too thin
+OVERALL_OPEN = "nicht_zeichnungsreif_ohne_klaerung"  # no blocker verletzt, but a blocker ungeklärt
+OVERALL_CONDITIONAL = "zeichnungsreif_mit_auflagen"  # only major (or lesser) violations
 OVERALL_OK = "zeichnungsreif"
+OVERALL_ORDER = (OVERALL_BLOCKED, OVERALL_UNJUDGEABLE, OVERALL_OPEN, OVERALL_CONDITIONAL, OVERALL_OK)
 
 
 @dataclass(frozen=True)
@@ -417,13 +421,37 @@ def _applied(w: Waiver, origin: str, line: Optional[int]) -> AppliedWaiver:
     return AppliedWaiver(w.rule, w.reason, w.granted_by, w.expires.isoformat() if w.expires else None, origin, line)
 
 
-def overall_verdict(findings: list[Finding]) -> str:
-    def has(verdict: Verdict, severities: set[Severity]) -> bool:
-        return any(f.verdict == verdict and f.severity in severities for f in findings)
+def blocker_tally(findings: list[Finding]) -> tuple[int, int]:
+    """(ungeklärt, judged) among the blockers that may apply: erfüllt, verletzt or ungeklärt (not nicht
+    anwendbar, not waived). A blocker whose applicability is unknown counts as ungeklärt."""
+    open_ = sum(1 for f in findings if f.severity == Severity.blocker and f.verdict == Verdict.ungeklaert)
+    judged = sum(1 for f in findings if f.severity == Severity.blocker
+                 and f.verdict in (Verdict.erfuellt, Verdict.verletzt))
+    return open_, judged
 
-    if has(Verdict.verletzt, {Severity.blocker}):
+
+def overall_verdict(findings: list[Finding]) -> str:
+    """The overall verdict, first match wins:
+
+    * nicht_zeichnungsreif: a blocker is verletzt (a known defect decides, however much is open);
+    * nicht_pruefbar: more blockers are ungeklärt than judged (e.g. the untouched template or a
+      title-only file): the description is too thin for any judgement;
+    * nicht_zeichnungsreif_ohne_klaerung: no blocker verletzt, but at least one ungeklärt; the
+      questions that decide it are in the report;
+    * zeichnungsreif_mit_auflagen: a major rule is verletzt;
+    * zeichnungsreif: otherwise (minor violations and recommendations do not change it).
+    """
+    def has(verdict: Verdict, severity: Severity) -> bool:
+        return any(f.verdict == verdict and f.severity == severity for f in findings)
+
+    if has(Verdict.verletzt, Severity.blocker):
         return OVERALL_BLOCKED
-    if has(Verdict.verletzt, {Severity.major}) or has(Verdict.ungeklaert, {Severity.blocker}):
+    open_, judged = blocker_tally(findings)
+    if open_ and open_ > judged:
+        return OVERALL_UNJUDGEABLE
+    if open_:
+        return OVERALL_OPEN
+    if has(Verdict.verletzt, Severity.major):
         return OVERALL_CONDITIONAL
     return OVERALL_OK
 

@@ -135,7 +135,7 @@ def test_json_of_all_cases_validates_against_docs_schema(tmp_path, at_root):
     report = json.loads(text)
     report_validator().validate(report)
     assert report["$schema"] == formats.REPORT_SCHEMA_ID
-    assert (report["format"], report["version"]) == ("budgetcheck-report", 1)
+    assert (report["format"], report["version"]) == ("budgetcheck-report", 2)
     assert report["summary"]["passed"] == (code == 0)
     assert report["run"]["check_date"] == "2026-01-01"
 

@@ -71,7 +71,8 @@ FORMATS = ("text", "markdown", "html", "json", "junit", "sarif")
 SUFFIX = {"text": "txt", "markdown": "md", "html": "html", "json": "json", "junit": "xml", "sarif": "sarif"}
 HOSTILE = "<script>alert(1)</script> | **x** [l](javascript:x) `c` \x1b[31mrot\x1b[0m \x07 \u202eevil\u202c \x00 & \"q\""
 RAW_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u202a-\u202e\u2066-\u2069]")
-OVERALL = {"nicht_zeichnungsreif", "zeichnungsreif_mit_auflagen", "zeichnungsreif"}
+OVERALL = {"nicht_zeichnungsreif", "nicht_pruefbar", "nicht_zeichnungsreif_ohne_klaerung", "zeichnungsreif_mit_auflagen",
+           "zeichnungsreif"}
 
 
 @pytest.fixture(autouse=True)
