@@ -13,6 +13,10 @@ prints them all is not read. Agreements that could not be read appear as errors.
   ``fingerprint``, ``severity``, ``location.path``, ``location.lines.begin``) for the
   ``artifacts:reports:codequality`` of a job.
 
+An agreement whose overall verdict is *nicht prüfbar* fails the run without a failing rule;
+each format gives it one line of its own (concise ``FILE:1:1: nicht prüfbar ...``, a
+GitHub ``::error``, a GitLab ``blocker`` entry with check name ``nicht_pruefbar``).
+
 File names are relative to the project root (git top level or ``--project-root``), as
 GitHub and GitLab resolve them against the checkout.
 """
@@ -22,10 +26,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Iterator
 
 from checker import fingerprints
-from checker.formats import (SEVERITY_LEVEL, Context, Policy, dump_json, primary_location, sarif_level)
-from checker.labels import SEVERITY, VERDICT, label
+from checker.formats import (SEVERITY_LEVEL, Context, Policy, dump_json, primary_location, sarif_level, word)
+from checker.labels import OVERALL, SEVERITY, VERDICT, label
 from checker.rules import Severity, Verdict
-from checker.verdicts import AgreementResult, Finding, RunInfo, WaiverNote
+from checker.verdicts import OVERALL_UNJUDGEABLE, AgreementResult, Finding, RunInfo, WaiverNote, blocker_tally
 
 GITLAB_SEVERITY = {
     Severity.blocker: "blocker",
@@ -56,6 +60,14 @@ def _items(results: list[AgreementResult], policy: Policy) -> Iterator[tuple[Agr
                 yield result, finding
 
 
+def _unjudgeable(results: list[AgreementResult], lang: str) -> Iterator[tuple[AgreementResult, str]]:
+    """The agreements that are nicht prüfbar, each with the sentence that says why."""
+    for result in results:
+        if result.overall == OVERALL_UNJUDGEABLE:
+            open_, judged = blocker_tally(result.findings)
+            yield result, word(lang, "unjudgeable", open=open_, total=open_ + judged)
+
+
 def to_concise(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
                run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
     """``FILE:LINE:COL: ID VERDICT SEVERITY TITLE``, one line per finding (nothing if there is none)."""
@@ -64,6 +76,8 @@ def to_concise(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
         where = f"{error.file}:{error.line or 1}:{error.column or 1}"
         text = f"{error.path}: {error.message}" if error.path else error.message
         lines.append(f"{where}: {'Fehler' if lang == 'de' else 'error'} {_one_line(text)}")
+    for result, why in _unjudgeable(results, lang):
+        lines.append(f"{result.path}:1:1: {_one_line(why)}")
     for result, finding in _items(results, policy):
         _path, line, column = primary_location(finding)
         lines.append(f"{result.path}:{line or 1}:{column or 1}: {finding.id} "
@@ -91,6 +105,10 @@ def to_github(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
             props += f",col={error.column}"
         text = f"{error.path}: {error.message}" if error.path else error.message
         lines.append(f"::error {props},title={_gh_property('budgetcheck')}::{_gh_data(_one_line(text))}")
+    for result, why in _unjudgeable(results, lang):
+        props = f"file={_gh_property(ctx.name(result.path))},line=1"
+        title = label(OVERALL, result.overall, lang)
+        lines.append(f"::error {props},title={_gh_property(title)}::{_gh_data(_one_line(why))}")
     for result, finding in _items(results, policy):
         _path, line, column = primary_location(finding)
         props = f"file={_gh_property(ctx.name(result.path))},line={line or 1}"
@@ -119,6 +137,15 @@ def to_gitlab(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
             "fingerprint": fingerprints._digest("input-error", name, str(error.line), error.path),
             "severity": "blocker",
             "location": {"path": name, "lines": {"begin": error.line or 1}},
+        })
+    for result, why in _unjudgeable(results, lang):
+        name = ctx.name(result.path)
+        issues.append({
+            "description": _one_line(why),
+            "check_name": OVERALL_UNJUDGEABLE,
+            "fingerprint": fingerprints._digest(OVERALL_UNJUDGEABLE, name),
+            "severity": "blocker",
+            "location": {"path": name, "lines": {"begin": 1}},
         })
     for result, finding in _items(results, policy):
         _path, line, _column = primary_location(finding)

@@ -117,3 +117,13 @@ def test_junit_and_sarif_carry_the_verdict(capsys, template):
     _code, sarif, _ = run(capsys, template, fmt="sarif")
     artifact = json.loads(sarif)["runs"][0]["artifacts"][0]
     assert artifact["properties"] == {"overall": "nicht_pruefbar", "overallLabel": "nicht prüfbar"}
+
+
+def test_one_line_ci_formats_name_a_thin_file(capsys, template):
+    code, concise, _ = run(capsys, template, fmt="concise")
+    assert code == 1 and concise.startswith(f"{template}:1:1: nicht prüfbar: 18 von 18 Blockern")
+    _code, github, _ = run(capsys, template, fmt="github")
+    assert github.startswith("::error file=") and "title=nicht prüfbar::nicht prüfbar" in github
+    _code, gitlab, _ = run(capsys, template, fmt="gitlab")
+    (entry,) = [e for e in json.loads(gitlab) if e["check_name"] == "nicht_pruefbar"]
+    assert entry["severity"] == "blocker" and entry["location"]["lines"]["begin"] == 1
