@@ -183,8 +183,34 @@ def _jobs_count(value: str) -> int:
     return jobs
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser with all sub-commands."""
+class _VersionAction(argparse.Action):
+    """``--version``: program and catalogue version (the catalogue's VERSION file is read only then)."""
+
+    def __init__(self, option_strings: Any, dest: str = argparse.SUPPRESS, default: Any = argparse.SUPPRESS,
+                 help: Optional[str] = None) -> None:
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser: Any, namespace: argparse.Namespace, values: Any, option: Any = None) -> None:
+        from checker.paths import rules_dir
+
+        try:
+            catalogue = (rules_dir() / "VERSION").read_text(encoding="utf-8").strip() or "?"
+        except OSError:
+            catalogue = "?"
+        word = "Regelkatalog" if getattr(namespace, "lang", "de") != "en" else "rule catalogue"
+        sys.stdout.write(f"budgetcheck {__version__} ({word} {catalogue})\n")
+        parser.exit()
+
+
+def build_parser(lang: str = "de") -> argparse.ArgumentParser:
+    """The argument parser with all sub-commands; help texts in ``lang`` (argparse's own texts
+    follow :func:`checker.cli_i18n.argparse_language`, which :func:`main` sets around parsing)."""
+    from checker.cli_i18n import translate_parser
+
+    return translate_parser(_build_parser(), lang)
+
+
+def _build_parser() -> argparse.ArgumentParser:
     # --lang is accepted before and after the command; SUPPRESS keeps the global value.
     lang = argparse.ArgumentParser(add_help=False)
     lang.add_argument("--lang", choices=LANGS, default=argparse.SUPPRESS, action=_LangAction,
@@ -195,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--lang", choices=LANGS, default="de", action=_LangAction,
                         help="Sprache der Meldungen (Standard: de)")
-    parser.add_argument("--version", action="version", version=f"budgetcheck {__version__}")
+    parser.add_argument("--version", action=_VersionAction, help="Programm- und Katalogversion anzeigen und beenden")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     commands.add_parser("schema", parents=[lang], help="JSON Schema des Formats ausgeben")
@@ -211,10 +237,11 @@ def build_parser() -> argparse.ArgumentParser:
         "check", parents=[lang], help="Vereinbarungen gegen den Regelkatalog prüfen",
         description="Prüft Vereinbarungen gegen den Regelkatalog. Exit-Code: 0 bestanden, 1 Befunde "
                     "(verletzt ab --fail-on; mit --fail-on-unresolved auch ungeklärt; immer bei Gesamturteil "
-                    "'nicht prüfbar'), 2 Eingabe- oder Bedienfehler (dann wird nichts geschrieben).",
+                    "'nicht prüfbar'), 2 Eingabe- oder Bedienfehler.",
     )
     check.add_argument("paths", nargs="+", metavar="PATH",
-                       help="Dateien, Verzeichnisse (rekursiv *.yaml, *.yml, *.json) oder Muster wie 'entwuerfe/*.yaml'")
+                       help="Dateien, Verzeichnisse (rekursiv *.yaml, *.yml, *.json) oder Muster wie 'entwuerfe/*.yaml'; "
+                            "'-' liest von der Standardeingabe")
     check.add_argument("-o", "--output", action="append", metavar="FORMAT[:FILE]",
                        help=f"Ausgabeformat ({', '.join(FORMATS)}), mit :DATEI in eine Datei; wiederholbar; "
                             "höchstens eines auf die Standardausgabe (Standard: text)")
@@ -892,8 +919,13 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the command line; returns the exit code."""
+    from checker.cli_i18n import argparse_language, lang_of
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    lang = lang_of(argv)
     try:
-        args = build_parser().parse_args(argv)
+        with argparse_language(lang):
+            args = build_parser(lang).parse_args(argv)
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     previous = _on_sigterm()

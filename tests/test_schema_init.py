@@ -279,4 +279,4 @@ def test_cli_validate_missing_file(capsys, tmp_path):
 @pytest.mark.parametrize("argv", [[], ["unbekannt"], ["validate"], ["--lang", "fr", "schema"], ["init", "--bad"]])
 def test_cli_usage_errors_return_2(capsys, argv):
     assert main(argv) == 2
-    assert "usage:" in capsys.readouterr().err
+    assert "Aufruf: budgetcheck" in capsys.readouterr().err  # German unless --lang en
