@@ -98,6 +98,10 @@ _MESSAGES = {
         "{option} {token}: no rule, id prefix or group of this name",
     ),
     "did_you_mean": ("meinten Sie '{suggestion}'?", "did you mean '{suggestion}'?"),
+    "nothing_selected": (
+        "--select/--ignore lassen keine Regel übrig; eine Prüfung ohne Regeln wäre immer bestanden",
+        "--select/--ignore leave no rule; a check without rules would always pass",
+    ),
     "no_match": ("{pattern}: keine Datei passt zu diesem Muster", "{pattern}: no file matches this pattern"),
     "empty_dir": (
         "{dir}: enthält keine Vereinbarungen (*.yaml, *.yml, *.json)",
@@ -483,7 +487,7 @@ def _plan(args: argparse.Namespace) -> _Plan:
     if args.config:
         config = load_config(args.config, args.lang)
     elif not args.no_config:
-        found = find_config()
+        found = find_config(lang=args.lang)
         if found:
             config = load_config(found, args.lang)
     lang = args.lang if getattr(args, "lang_given", False) else (config.lang or "de")
@@ -492,6 +496,12 @@ def _plan(args: argparse.Namespace) -> _Plan:
         specs = list(args.output or []) + ([args.format] if args.format else [])
     elif config.output or config.format:
         specs = list(config.output or [])
+        for key, values in (("output", specs), ("format", [config.format] if config.format else [])):
+            for spec in values:
+                try:
+                    _parse_output(spec, lang)
+                except _Usage as err:  # name the file and line the value came from
+                    raise _Usage(f"{config.where(key)}: {err}") from None
         if config.format and all(_parse_output(spec, lang).file is not None for spec in specs):
             specs.append(config.format)
     else:
@@ -554,6 +564,8 @@ def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang
         chosen = set().union(*(matching(t, "--select") for t in select))
     for token in ignore:
         chosen -= matching(token, "--ignore")
+    if not chosen:  # checking nothing would pass everything, as an empty catalogue would
+        raise _Usage(_msg(lang, "nothing_selected"))
     return None if chosen == set(ids) else chosen
 
 
@@ -830,7 +842,9 @@ def _load(file: str, lang: str, stdin_name: Optional[str]) -> LoadedAgreement:
     if file != "-":
         return load_agreement(file, lang)
     name = stdin_name or "-"
-    source = "/dev/stdin" if os.path.exists("/dev/stdin") else 0
+    from checker.loader import STDIN
+
+    source = STDIN if os.path.exists(STDIN) else 0
     try:
         if source == 0:  # no /dev/stdin (Windows): copy to a temporary file the loader can read
             with tempfile.NamedTemporaryFile(delete=False, suffix=".yaml") as handle:
@@ -840,7 +854,7 @@ def _load(file: str, lang: str, stdin_name: Optional[str]) -> LoadedAgreement:
     except InputError as err:
         raise InputError([dataclasses.replace(e, file=name) for e in err.errors]) from None
     finally:
-        if isinstance(source, str) and source != "/dev/stdin":
+        if isinstance(source, str) and source != STDIN:
             os.unlink(source)
     return dataclasses.replace(loaded, path=name)
 

@@ -52,6 +52,13 @@ _TEXTS = {
     "did_you_mean": ("meinten Sie '{suggestion}'?", "did you mean '{suggestion}'?"),
     "toml": ("kein gültiges TOML: {detail}", "not valid TOML: {detail}"),
     "unreadable": ("Datei kann nicht gelesen werden: {reason}", "cannot read file: {reason}"),
+    "too_large": ("Konfiguration größer als {limit} Bytes", "configuration larger than {limit} bytes"),
+    "unsafe_dir": (
+        "{file}: ignoriert, weil das Verzeichnis {dir} einem anderen Benutzer gehört oder für andere "
+        "beschreibbar ist (mit --config ausdrücklich angeben, um sie zu verwenden)",
+        "{file}: ignored because the directory {dir} belongs to another user or is writable by others "
+        "(name it with --config to use it)",
+    ),
     "not_table": ("[tool.budgetcheck] muss eine Tabelle sein", "[tool.budgetcheck] must be a table"),
     "no_section": (
         "enthält keine Tabelle [tool.budgetcheck]",
@@ -102,42 +109,87 @@ class Config:
     output: Optional[list[str]] = None  # FORMAT[:FILE] specs, files relative to the config's directory
     waivers: Optional[list[str]] = None  # resolved against the config's directory
     exclude: Optional[list[str]] = None  # glob patterns skipped when scanning directories
+    lines: tuple[tuple[str, int], ...] = ()  # (key as written, line) of each key set in the file
+
+    def where(self, key: str) -> str:
+        """``FILE:LINE: KEY`` for messages about a value taken from the file."""
+        line = dict(self.lines).get(key)
+        return f"{self.file}:{line}: {key}" if line else f"{self.file}: {key}"
 
 
-def find_config(start: Union[str, Path, None] = None) -> Optional[Path]:
-    """The nearest ``budgetcheck.toml`` or ``pyproject.toml`` with ``[tool.budgetcheck]``."""
+def find_config(start: Union[str, Path, None] = None, lang: str = "de",
+                warn: Optional[Any] = None) -> Optional[Path]:
+    """The nearest ``budgetcheck.toml`` or ``pyproject.toml`` with ``[tool.budgetcheck]``.
+
+    Like git's ``safe.directory``: a file found in a directory that belongs to another user
+    (other than root) or is writable by group or others -- a shared /tmp, a colleague's
+    checkout -- is ignored with a warning (``warn(message)``, stderr by default), and so is a
+    file owned by another user: anyone could have put it there to switch checks off or to
+    redirect the output. ``--config FILE`` still reads any file the user names."""
     directory = Path(start or Path.cwd()).resolve()
     for folder in (directory, *directory.parents):
-        candidate = folder / CONFIG_FILE
-        if candidate.is_file():
-            return candidate
-        candidate = folder / PYPROJECT
-        if candidate.is_file() and _has_section(candidate):
-            return candidate
+        for name in (CONFIG_FILE, PYPROJECT):
+            candidate = folder / name
+            if not candidate.is_file() or (name == PYPROJECT and not _has_section(candidate)):
+                continue
+            unsafe = _unsafe_owner(folder, candidate)
+            if unsafe is None:
+                return candidate
+            message = _text(lang, "unsafe_dir", file=str(candidate), dir=str(unsafe))
+            if warn is None:
+                import sys
+
+                print(message, file=sys.stderr)
+            else:
+                warn(message)
+    return None
+
+
+def _unsafe_owner(folder: Path, candidate: Path) -> Optional[Path]:
+    """The directory or file that makes ``candidate`` untrusted (owned by another user than this one
+    or root, or writable by group or others), or None."""
+    import os
+
+    if not hasattr(os, "getuid"):
+        return None
+    for path in (folder, candidate):
+        try:
+            st = os.stat(path)
+        except OSError:
+            return path
+        if st.st_uid not in (os.getuid(), 0) or st.st_mode & 0o022:
+            return path
     return None
 
 
 def _has_section(path: Path) -> bool:
+    from checker.safeio import read_regular
+
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        raw = read_regular(path, MAX_CONFIG_BYTES)
+    except OSError:
+        return False
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError):
         # A broken pyproject.toml that mentions us is still ours: loading it reports the error.
-        try:
-            return "[tool.budgetcheck]" in path.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            return False
+        return b"[tool.budgetcheck]" in raw
     return isinstance(data.get("tool"), dict) and "budgetcheck" in data["tool"]
 
 
+_UNION_TAG = re.compile(r"\[['\"]?(?:list\[str\]|str)['\"]?\]|\.(?:list\[str\]|str)\b")
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)$")
 
 
 def load_config(path: Union[str, Path], lang: str = "de") -> Config:
     """Read and check one configuration file (raises :class:`InputError`)."""
     file = str(path)
+    from checker.safeio import FileTooLarge, read_regular
+
     try:
-        data = Path(path).read_bytes()[: MAX_CONFIG_BYTES + 1]
-        content = data.decode("utf-8")
+        content = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
+    except FileTooLarge:
+        raise InputError([_item(file, None, _text(lang, "too_large", limit=MAX_CONFIG_BYTES), lang)]) from None
     except OSError as exc:
         raise InputError([_item(file, None, _text(lang, "unreadable", reason=exc.strerror or str(exc)), lang)]) from None
     except UnicodeDecodeError as exc:
@@ -176,7 +228,7 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
     try:
         settings = validate(_Settings, raw, located, file, lang)
     except InputError as err:  # name the keys as they are written: tool.budgetcheck.fail-on
-        raise InputError([dataclasses.replace(e, path=".".join((*prefix, e.path.replace("_", "-"))))
+        raise InputError([dataclasses.replace(e, path=".".join((*prefix, _UNION_TAG.sub("", e.path).replace("_", "-"))))
                           for e in err.errors]) from None
 
     base = Path(path).parent
@@ -192,6 +244,7 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
         waivers=[str(base / name) if not Path(name).is_absolute() else name
                  for name in _list(settings.waivers) or []] or None,
         exclude=_list(settings.exclude),
+        lines=tuple((key, position[0]) for (key, *_rest), position in locations.items() if not _rest),
     )
 
 

@@ -267,8 +267,12 @@ def _sum_if_complete(values: list[Optional[float]]) -> Optional[float]:
 
 def _months(start: dt.date, end: dt.date) -> int:
     """Full months from ``start`` up to and including ``end`` (1.1.2024-31.12.2026 = 36)."""
-    after = end + dt.timedelta(days=1)
-    return (after.year - start.year) * 12 + after.month - start.month - (1 if after.day < start.day else 0)
+    if end == dt.date.max:  # the day after 9999-12-31 is not a date; count to 10000-01-01
+        after_year, after_month, after_day = end.year + 1, 1, 1
+    else:
+        after = end + dt.timedelta(days=1)
+        after_year, after_month, after_day = after.year, after.month, after.day
+    return (after_year - start.year) * 12 + after_month - start.month - (1 if after_day < start.day else 0)
 
 
 def derived_values(agreement: Agreement) -> dict[str, Any]:

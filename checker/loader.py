@@ -26,6 +26,7 @@ import hashlib
 import json
 import math
 import os
+import sys
 import re
 import typing
 from json.decoder import scanstring
@@ -67,6 +68,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "not_found": ("Datei nicht gefunden", "file not found"),
     "is_directory": ("ist ein Verzeichnis, keine Datei", "is a directory, not a file"),
+    "not_regular": ("ist keine reguläre Datei ({kind}) und wird nicht gelesen",
+                    "is not a regular file ({kind}) and is not read"),
     "no_permission": ("keine Berechtigung zum Lesen", "no permission to read"),
     "too_large": (
         "Datei ist zu groß (mehr als {limit} Bytes)",
@@ -475,22 +478,28 @@ class _Problems:
 _OS_ERRORS = {FileNotFoundError: "not_found", IsADirectoryError: "is_directory", PermissionError: "no_permission"}
 
 
+STDIN = "/dev/stdin"  # the one non-regular file read on purpose (``check -``), read as a stream
+
+
 def _read(path: Union[str, Path], problems: _Problems) -> bytes:
-    """The file's bytes; a regular file above the limit is refused before anything is read."""
+    """The file's bytes. Only a regular file is read (opened without blocking: a FIFO or device
+    named like an agreement cannot hang the run), and one above the limit is refused before
+    anything is read. Standard input (``STDIN``) is read as a stream, up to the limit."""
+    from checker.safeio import FileTooLarge, NotRegularFile, read_regular
+
+    if str(path) == STDIN:
+        data = sys.stdin.buffer.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
+        return data
     try:
-        with open(path, "rb") as handle:
-            try:
-                size = os.fstat(handle.fileno()).st_size
-            except (OSError, AttributeError, ValueError):
-                size = 0
-            if size > MAX_FILE_BYTES:
-                problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
-            data = handle.read(MAX_FILE_BYTES + 1)  # pipes and devices report no size
+        return read_regular(path, MAX_FILE_BYTES)
+    except FileTooLarge:
+        problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
+    except NotRegularFile as exc:
+        problems.fail(None, "not_regular", kind=exc.kind)
     except OSError as exc:
         problems.fail(None, _OS_ERRORS.get(type(exc), "unreadable"), reason=exc.strerror or type(exc).__name__)
-    if len(data) > MAX_FILE_BYTES:
-        problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
-    return data
 
 
 def _decode(data: bytes, problems: _Problems) -> str:

@@ -531,7 +531,7 @@ def format_date(value: Any, lang: str) -> str:
             return str(value)
     if day is None:
         return str(value)
-    return day.strftime("%d.%m.%Y") if lang == "de" else day.isoformat()
+    return f"{day.day:02}.{day.month:02}.{day.year:04}" if lang == "de" else day.isoformat()  # strftime: year 1 -> "1"
 
 
 _PERCENT = re.compile(r"(_percent|_share_sum|vernetzung_share)$")

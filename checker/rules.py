@@ -217,10 +217,30 @@ class Catalogue:
         return {r.rule.conclude: r.id for r in self.rules if r.rule.conclude}
 
 
+MAX_RULE_FILE_BYTES = 5 * 1024 * 1024
+
+
+def _bytes(path: Path) -> bytes:
+    """A rule-directory file's bytes: only a regular file of bounded size, read without blocking."""
+    from checker.safeio import read_regular
+
+    try:
+        return read_regular(path, MAX_RULE_FILE_BYTES)
+    except OSError as exc:
+        raise RuleFileError(str(path), None, f"kann nicht gelesen werden: {exc.strerror or exc}") from None
+
+
+def _text(path: Path) -> str:
+    try:
+        return _bytes(path).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise RuleFileError(str(path), None, f"kein gültiges UTF-8: {exc}") from None
+
+
 def _yaml(path: Path) -> Any:
     try:
-        return yaml.load(path.read_text(encoding="utf-8"), Loader=_YamlLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        return yaml.load(_text(path), Loader=_YamlLoader)
+    except yaml.YAMLError as exc:
         raise RuleFileError(str(path), None, f"kein gültiges YAML: {exc}") from None
 
 
@@ -241,8 +261,12 @@ def load_parameters(path: Path) -> dict[str, Parameter]:
 
 def load_legal_whitelist(path: Path) -> set[str]:
     data = _yaml(path) or {}
-    allowed = {f"{e['ref']} {e['law']}" for e in data.get("paragraphs", [])}
-    allowed |= {d["decision"] for d in data.get("decisions", [])}
+    try:
+        allowed = {f"{e['ref']} {e['law']}" for e in data.get("paragraphs", [])}
+        allowed |= {d["decision"] for d in data.get("decisions", [])}
+    except (AttributeError, KeyError, TypeError) as exc:
+        raise RuleFileError(str(path), None, "erwartet paragraphs: [{ref, law}, ...] und decisions: [{decision}, ...]"
+                            f" ({type(exc).__name__}: {exc})") from None
     return allowed
 
 
@@ -368,7 +392,7 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
     files = sorted(p for p in rules_dir.glob("*.yaml") if p.name not in ("parameters.yaml", "legal-basis.yaml", "coverage.yaml"))
     for p in [param_path, legal_path, *files]:
         if p.exists():
-            digest.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+            digest.update(p.name.encode() + b"\0" + _bytes(p) + b"\0")
     parsed: list[tuple[Rule, str]] = []
     for path in files:
         data = _yaml(path)
@@ -407,7 +431,7 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
     compiled = [compile_rule(r, f, i, reg, values, conclusions) for i, (r, f) in enumerate(parsed)]
     _check_cycles(compiled)
     version_file = rules_dir / "VERSION"
-    version = version_file.read_text(encoding="utf-8").strip() if version_file.exists() else "unversioniert"
+    version = _text(version_file).strip() if version_file.exists() else "unversioniert"
     digest.update(version.encode())
     catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files], version)
     build_ruleset(catalogue)
@@ -496,6 +520,8 @@ def _code_fingerprint() -> Optional[bytes]:
 
 def _cache_key(rules_dir: Path, check_tests: bool) -> Optional[str]:
     """Hex key over the code, the options and every file of ``rules_dir``; None: do not cache."""
+    from checker.safeio import read_regular
+
     code = _code_fingerprint()
     if code is None or cache_dir() is None:
         return None
@@ -504,7 +530,7 @@ def _cache_key(rules_dir: Path, check_tests: bool) -> Optional[str]:
         digest.update(f"{rules_dir}\0{rules_dir.resolve()}\0{check_tests}\0".encode())
         for path in sorted([*rules_dir.glob("*.yaml"), rules_dir / "VERSION"]):
             if path.is_file():
-                digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+                digest.update(path.name.encode() + b"\0" + read_regular(path, MAX_RULE_FILE_BYTES) + b"\0")
     except OSError:
         return None  # the uncached path reports the problem
     return digest.hexdigest()

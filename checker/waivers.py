@@ -135,29 +135,100 @@ def _relative(path: str, base: Path) -> str:
     return Path(relative).as_posix()
 
 
-@lru_cache(maxsize=512)
-def _glob(pattern: str) -> re.Pattern:
-    """A ``/``-aware glob: ``*`` and ``?`` within one path segment, ``**`` across segments."""
-    pattern = pattern.strip().removeprefix("./").lstrip("/")
-    out, i = "", 0
+class Glob:
+    """A ``/``-aware glob, matched in linear time: ``*`` and ``?`` within one path segment, ``**``
+    across segments, ``**/`` for zero or more directories, ``[abc]``, ``[a-z]``, ``[!a-z]``.
+
+    Matched by simulating its automaton (a set of positions in the pattern, advanced one
+    character at a time): time is at most (pattern length) x (path length), whatever the
+    pattern -- a regular expression built from ``******x`` backtracks exponentially. A
+    malformed class (``[z-a]``, ``[!]``, ``[^]``) is taken literally or as empty, never an error.
+    """
+
+    def __init__(self, pattern: str):
+        self.tokens = _tokens(pattern.strip().removeprefix("./").lstrip("/"))
+
+    def match(self, text: str) -> bool:
+        tokens = self.tokens
+        end = len(tokens)
+        states = self._closure({0})
+        for char in text:
+            following: set[int] = set()
+            for i in states:
+                if i == end:
+                    continue
+                kind, data = tokens[i]
+                if kind == "lit":
+                    if char == data:
+                        following.add(i + 1)
+                elif kind == "one":
+                    if char != "/":
+                        following.add(i + 1)
+                elif kind == "star":
+                    if char != "/":
+                        following.add(i)
+                elif kind == "any":
+                    following.add(i)
+                elif kind == "dirs":  # **/ : anything that ends with "/"
+                    following.add(i)
+                    if char == "/":
+                        following.add(i + 1)
+                elif kind == "class":
+                    negate, singles, ranges = data
+                    inside = char in singles or any(low <= char <= high for low, high in ranges)
+                    if inside != negate and char != "/":
+                        following.add(i + 1)
+            if not following:
+                return False
+            states = self._closure(following)
+        return end in states
+
+    def _closure(self, states: set[int]) -> set[int]:
+        out = set(states)
+        todo = list(states)
+        while todo:
+            i = todo.pop()
+            if i < len(self.tokens) and self.tokens[i][0] in ("star", "any", "dirs") and i + 1 not in out:
+                out.add(i + 1)
+                todo.append(i + 1)
+        return out
+
+
+def _tokens(pattern: str) -> list[tuple[str, object]]:
+    out: list[tuple[str, object]] = []
+    i = 0
     while i < len(pattern):
         if pattern.startswith("**/", i):
-            out, i = out + "(?:.*/)?", i + 3
+            token: tuple[str, object] = ("dirs", None)
+            i += 3
         elif pattern.startswith("**", i):
-            out, i = out + ".*", i + 2
+            token, i = ("any", None), i + 2
         elif pattern[i] == "*":
-            out, i = out + "[^/]*", i + 1
+            token, i = ("star", None), i + 1
         elif pattern[i] == "?":
-            out, i = out + "[^/]", i + 1
-        elif pattern[i] == "[":
+            token, i = ("one", None), i + 1
+        elif pattern[i] == "[" and pattern.find("]", i + 2) != -1:
             end = pattern.find("]", i + 2)
-            if end == -1:
-                out, i = out + re.escape("["), i + 1
-            else:
-                body = pattern[i + 1:end].replace("\\", "\\\\")
-                body = "^" + body[1:] if body.startswith("!") else body
-                out, i = out + f"[{body}]", end + 1
+            body = pattern[i + 1:end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            singles, ranges, j = set(), [], 0
+            while j < len(body):
+                if j + 2 < len(body) and body[j + 1] == "-":
+                    ranges.append((body[j], body[j + 2]))  # a reversed range matches nothing
+                    j += 3
+                else:
+                    singles.add(body[j])
+                    j += 1
+            token, i = ("class", (negate, frozenset(singles), tuple(ranges))), end + 1
         else:
-            out, i = out + re.escape(pattern[i]), i + 1
-    return re.compile(out + r"\Z")
+            token, i = ("lit", pattern[i]), i + 1
+        if token[0] in ("star", "any") and out and out[-1] == token:
+            continue  # "***" is "**", "**" after "**" changes nothing
+        out.append(token)
+    return out
 
+
+@lru_cache(maxsize=512)
+def _glob(pattern: str) -> Glob:
+    return Glob(pattern)
