@@ -933,6 +933,19 @@ def load_data(path: Union[str, Path], lang: str = "de") -> tuple[dict, Locations
     """Read a YAML or JSON file whose top level is a mapping: ``(raw, locations, sha256)``."""
     problems = _Problems(str(path), lang)
     data = _read(path, problems)
+    return _parse_data(data, str(path), problems)
+
+
+def load_data_bytes(data: bytes, name: str, lang: str = "de") -> tuple[dict, Locations, str]:
+    """As :func:`load_data`, for bytes that did not come from a file (an upload, a draft);
+    ``name`` stands for the file in messages and decides YAML or JSON (``.json``)."""
+    problems = _Problems(name, lang)
+    if len(data) > MAX_FILE_BYTES:
+        problems.fail(None, "too_large", limit=MAX_FILE_BYTES)
+    return _parse_data(data, name, problems)
+
+
+def _parse_data(data: bytes, path: str, problems: _Problems) -> tuple[dict, Locations, str]:
     sha256 = hashlib.sha256(data).hexdigest()
     content = _decode(data, problems)
     parse = _parse_json if str(path).lower().endswith(".json") else _parse_yaml
@@ -941,7 +954,7 @@ def load_data(path: Union[str, Path], lang: str = "de") -> tuple[dict, Locations
     if raw is None:
         problems.fail(None, "empty")
     if not isinstance(raw, dict):
-        problems.fail(problems.locations.get(()), "not_mapping", found=_show(raw, lang))
+        problems.fail(problems.locations.get(()), "not_mapping", found=_show(raw, problems.lang))
     return raw, problems.locations, sha256
 
 
@@ -978,6 +991,13 @@ def load_agreement(path: Union[str, Path], lang: str = "de") -> LoadedAgreement:
     agreement.input_notes = list(notes)
     return LoadedAgreement(agreement=agreement, path=str(path), sha256=sha256, locations=locations, raw=raw,
                            notes=notes)
+
+
+def load_agreement_bytes(data: bytes, name: str, lang: str = "de") -> LoadedAgreement:
+    """Load, check and validate an agreement given as bytes (same checks as for a file)."""
+    raw, locations, sha256 = load_data_bytes(data, name, lang)
+    agreement = validate(Agreement, raw, locations, name, lang)
+    return LoadedAgreement(agreement=agreement, path=name, sha256=sha256, locations=locations, raw=raw)
 
 
 # --------------------------------------------------------------------------- validation messages
