@@ -309,6 +309,38 @@ def _build_parser() -> argparse.ArgumentParser:
     show = rules_commands.add_parser("show", parents=[lang], help="eine Regel vollständig anzeigen")
     show.add_argument("rule_id", metavar="ID")
     rules_commands.add_parser("paths", parents=[lang], help="alle Pfade, die Regeln prüfen können")
+
+    diff = commands.add_parser(
+        "diff", parents=[lang], help="zwei Fassungen einer Vereinbarung vergleichen (Verhandlungsrunden)",
+        description="Vergleicht zwei Fassungen einer Vereinbarung: behobene, neu verletzte, weiterhin offene "
+                    "Kriterien und das Gesamturteil vorher/nachher. Exit-Code: 0, 1 wenn --fail-on-new eine neu "
+                    "verletzte Regel ab dieser Schwere findet, 2 Eingabe- oder Bedienfehler.",
+    )
+    diff.add_argument("old", metavar="ALT", help="frühere Fassung (YAML/JSON)")
+    diff.add_argument("new", metavar="NEU", help="neue Fassung (YAML/JSON)")
+    diff.add_argument("-f", "--format", choices=("text", "json"), default="text", help="Ausgabeformat (Standard: text)")
+    diff.add_argument("--fail-on-new", choices=SEVERITIES, metavar="SCHWERE",
+                      help="Exit-Code 1, wenn eine Regel ab dieser Schwere neu verletzt ist "
+                           f"({', '.join(SEVERITIES)}); nur neue Befunde lassen CI scheitern")
+    diff.add_argument("--date", type=_iso_date, metavar="JJJJ-MM-TT",
+                      help="Stichtag der Prüfung (Standard: SOURCE_DATE_EPOCH, sonst heute)")
+
+    serve = commands.add_parser(
+        "serve", parents=[lang], help="die Prüfwerkstatt im Browser starten (geführte Prüfung)",
+        description="Startet die Prüfwerkstatt: eine lokale Web-Anwendung über einem Arbeitsordner mit "
+                    "Vereinbarungen im Format der Kommandozeile. Standard: nur 127.0.0.1; wer auf einer anderen "
+                    "Adresse lauscht, braucht ein Zugangstoken.",
+    )
+    serve.add_argument("workspace", nargs="?", default=".", metavar="ARBEITSORDNER",
+                       help="Ordner mit den Vereinbarungen (Standard: aktueller Ordner)")
+    serve.add_argument("--host", default="127.0.0.1", help="Adresse (Standard: 127.0.0.1, nur dieser Rechner)")
+    serve.add_argument("--port", type=int, default=8765, help="Port (Standard: 8765; 0 = ein freier Port)")
+    serve.add_argument("--token", metavar="TOKEN",
+                       help="Zugangstoken (Pflicht bei einer anderen Adresse als localhost; ohne Angabe wird "
+                            "dann eines erzeugt und angezeigt); auch aus BUDGETCHECK_TOKEN")
+    serve.add_argument("--no-browser", action="store_true", help="keinen Browser öffnen")
+    serve.add_argument("--date", type=_iso_date, metavar="JJJJ-MM-TT",
+                       help="Stichtag der Prüfung (Standard: SOURCE_DATE_EPOCH, sonst heute)")
     return parser
 
 
@@ -921,6 +953,68 @@ def cmd_rules(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# --------------------------------------------------------------------------- diff and serve
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    """Compare two versions of one agreement; exit 1 with --fail-on-new on a new violation."""
+    from checker.check import evaluate
+    from checker.diff import compare, to_document, to_text
+    from checker.engine import EvaluationError
+    from checker.formats import dump_json
+    from checker.rules import Severity
+
+    lang = args.lang
+    try:
+        check_date = _check_date(args.date, lang)
+        catalogue = _load_catalogue(lang)
+        errors: list[ErrorItem] = []
+        loaded = []
+        for file in (args.old, args.new):
+            try:
+                loaded.append(load_agreement(file, lang))
+            except InputError as err:
+                errors.extend(err.errors)
+        if errors:
+            raise InputError(errors)
+        results = []
+        for item in loaded:
+            try:
+                results.append(evaluate(item.agreement, catalogue, path=item.path, sha256=item.sha256,
+                                        locations=item.locations, check_date=check_date))
+            except EvaluationError as exc:
+                raise _Usage(_msg(lang, "engine", file=item.path, error=exc)) from None
+    except InputError as err:
+        print(err.format(lang), file=sys.stderr)
+        return EXIT_INPUT
+    except _Usage as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_INPUT
+    comparison = compare(results[0], results[1], lang)
+    if args.format == "json":
+        text = dump_json(to_document(comparison, lang))
+        _write_stdout(text if text.endswith("\n") else text + "\n")
+    else:
+        _write_stdout(to_text(comparison, lang))
+    if args.fail_on_new and comparison.new_violations(Severity(args.fail_on_new)):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the workbench (checker.web) on a workspace folder."""
+    from checker.web.server import serve
+
+    try:
+        check_date = _check_date(args.date, args.lang) if args.date else None
+    except _Usage as err:
+        print(str(err), file=sys.stderr)
+        return EXIT_INPUT
+    return serve(args.workspace, host=args.host, port=args.port,
+                 token=args.token or os.environ.get("BUDGETCHECK_TOKEN") or None,
+                 open_browser=not args.no_browser, check_date=check_date, lang=args.lang)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "schema": cmd_schema,
     "init": cmd_init,
@@ -928,6 +1022,8 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "check": cmd_check,
     "migrate": cmd_migrate,
     "rules": cmd_rules,
+    "diff": cmd_diff,
+    "serve": cmd_serve,
 }
 
 

@@ -1,0 +1,1 @@
+"""The workbench (``budgetcheck serve``): a local web application for advisors."""
