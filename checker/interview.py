@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import typing
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import lru_cache
@@ -128,11 +127,6 @@ def field_info(path: str) -> tuple[str, Any, str]:
         elif kind == "model":
             model = inner
     return kind, inner, description
-
-
-def _is_list_of_models(path: str) -> bool:
-    kind, inner, _ = field_info(path)
-    return kind == "list" or (isinstance(inner, type) and issubclass(inner, BaseModel) and path.endswith("]"))
 
 
 def _list_of_models(path: str) -> bool:
@@ -312,10 +306,9 @@ def build_plan(catalogue: Catalogue) -> Plan:
             coll, _, rest = path.partition("[].")
             name = rest.split(".")[0]
             if _list_of_models(coll):
-                if not list_question(coll).items or not any(q.key == _ITEM_NAME for q in top[coll].items):
-                    kind, _inner, _d = field_info(f"{coll}[]")
-                    if _ITEM_NAME in _item_fields(coll):
-                        item_question(coll, _ITEM_NAME)
+                if not any(q.key == _ITEM_NAME for q in list_question(coll).items) and \
+                        _ITEM_NAME in _item_fields(coll):
+                    item_question(coll, _ITEM_NAME)
                 add_rules(item_question(coll, name), ids)
                 add_rules(top[coll], ids)
                 owner[path] = coll
@@ -480,4 +473,3 @@ def typing_hint(kind: str) -> str:
     return {"number": "Zahl, z. B. 1850000 oder 12.5", "date": "JJJJ-MM-TT, z. B. 2027-01-01"}.get(kind, "")
 
 
-__all__ = ["Question", "Plan", "build_plan", "asked", "get", "put", "parse_input", "show", "typing"]

@@ -20,27 +20,23 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import hmac
 import os
 import secrets
 import sys
 import threading
-import time
 import webbrowser
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import urlsplit
 
-from flask import Flask, Response, abort, make_response, redirect, render_template, request, url_for
-from markupsafe import Markup, escape
+from flask import Flask, abort
 
 from checker import __version__
 from checker import interview as iv
 from checker.loader import MAX_FILE_BYTES, InputError, load_agreement_bytes, validate
 from checker.model import Agreement
-from checker.workspace import BadName, Conflict, Workspace, check_name, sha256, suggest_name
+from checker.workspace import Workspace, sha256
 
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024  # one agreement file plus the form around it
 MAX_DRAFTS = 100

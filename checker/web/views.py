@@ -227,9 +227,6 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 n += 1 + len(q.details)
         return n
 
-    def _target(draft: Any) -> Any:
-        return draft
-
     @app.post("/r/<name>/answer")
     def answer(name: str) -> Any:
         started_at = time.perf_counter()
