@@ -123,6 +123,36 @@ HELP_EN = {
     "text (Liste) oder md (Dokumentation des Katalogs, wie docs/rules.md)":
         "text (list) or md (documentation of the catalogue, as docs/rules.md)",
     "eine Regel vollständig anzeigen": "show one rule in full",
+    "zwei Fassungen einer Vereinbarung vergleichen (Verhandlungsrunden)":
+        "compare two versions of one agreement (negotiation rounds)",
+    "die Prüfwerkstatt im Browser starten (geführte Prüfung)": "start the workbench in the browser (guided review)",
+    "Vergleicht zwei Fassungen einer Vereinbarung: behobene, neu verletzte, weiterhin offene Kriterien und das "
+    "Gesamturteil vorher/nachher. Exit-Code: 0, 1 wenn --fail-on-new eine neu verletzte Regel ab dieser Schwere "
+    "findet, 2 Eingabe- oder Bedienfehler.":
+        "Compares two versions of one agreement: criteria fixed, newly violated, still open, and the overall "
+        "verdict before/after. Exit code: 0, 1 if --fail-on-new finds a newly violated rule of at least that "
+        "severity, 2 input or usage error.",
+    "frühere Fassung (YAML/JSON)": "earlier version (YAML/JSON)",
+    "neue Fassung (YAML/JSON)": "new version (YAML/JSON)",
+    "Ausgabeformat (Standard: text)": "output format (default: text)",
+    "Exit-Code 1, wenn eine Regel ab dieser Schwere neu verletzt ist (blocker, major, minor, hinweis); nur neue "
+    "Befunde lassen CI scheitern":
+        "exit code 1 if a rule of at least this severity is newly violated (blocker, major, minor, hinweis); "
+        "only new findings fail CI",
+    "Startet die Prüfwerkstatt: eine lokale Web-Anwendung über einem Arbeitsordner mit Vereinbarungen im Format "
+    "der Kommandozeile. Standard: nur 127.0.0.1; wer auf einer anderen Adresse lauscht, braucht ein Zugangstoken.":
+        "Starts the workbench: a local web application over a workspace folder of agreements in the command "
+        "line's format. Default: 127.0.0.1 only; listening on another address requires an access token.",
+    "Ordner mit den Vereinbarungen (Standard: aktueller Ordner)":
+        "folder of the agreements (default: current folder)",
+    "Adresse (Standard: 127.0.0.1, nur dieser Rechner)": "address (default: 127.0.0.1, this computer only)",
+    "Port (Standard: 8765; 0 = ein freier Port)": "port (default: 8765; 0 = a free port)",
+    "Zugangstoken (Pflicht bei einer anderen Adresse als localhost; ohne Angabe wird dann eines erzeugt und "
+    "angezeigt); auch aus BUDGETCHECK_TOKEN":
+        "access token (required on an address other than localhost; without one, one is made and shown); "
+        "also from BUDGETCHECK_TOKEN",
+    "keinen Browser öffnen": "do not open a browser",
+
     "alle Pfade, die Regeln prüfen können": "every path rules can test",
     "Umfang des Prüfberichts (text, markdown, html, pdf): kurz (Standard; Verstöße, Fragen, Übersicht) oder "
     "vollständig (jede Regel mit Belegen, Zeilen und Pfaden)":
