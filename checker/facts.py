@@ -36,6 +36,7 @@ from typing import Any, Iterator, Optional
 from pydantic import BaseModel
 
 from checker.model import Agreement, ClauseStatus
+from checker.regime import Regime
 
 # Reserved fact keys (never used by the model): fact kind, clause name,
 # collection, item index, conclusion value. ``id`` and ``sid`` belong to the engine.
@@ -73,7 +74,10 @@ class Collection:
 
 
 DERIVED = {
-    "derived.reference_date": ("date", "Stichtag: Laufzeitbeginn, sonst Unterzeichnung, sonst Entwurfsdatum"),
+    "derived.reference_date": ("date", "Stichtag: Laufzeitbeginn, sonst Unterzeichnung, sonst Entwurfsdatum, "
+                               "sonst der 1.1. des Jahres des Laufzeitbeginns"),
+    "derived.term_last_date": (
+        "date", "Letzter Tag der Laufzeit, sonst der Stichtag (für Regeln, die erst ab einem Datum gelten)"),
     "derived.period_months": ("number", "Laufzeit in vollen Monaten"),
     "derived.budget_period_months": ("number", "Budgetzeitraum in Monaten: budget.period_months, sonst die Laufzeit"),
     "derived.teilbudgets_amount_sum": ("number", "Summe der Teilbudget-Beträge (wenn alle angegeben)"),
@@ -277,10 +281,11 @@ def _months(start: dt.date, end: dt.date) -> int:
 
 def derived_values(agreement: Agreement) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    ref = agreement.reference_date()
-    if ref:
-        out["reference_date"] = date_number(ref)
     period = agreement.meta.period
+    regime = Regime.of(agreement)
+    if regime.start:
+        out["reference_date"] = date_number(regime.start)
+        out["term_last_date"] = date_number(regime.last)
     if period and period.start and period.end and period.end >= period.start:
         out["period_months"] = _months(period.start, period.end)
     elif period and period.duration_months is not None:

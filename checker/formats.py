@@ -43,6 +43,7 @@ from typing import Any, Iterable, Optional
 from urllib.parse import quote
 
 from checker import fingerprints
+from checker.regime import Regime
 from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.rules import CompiledRule, Severity, Verdict
 from checker.verdicts import (OVERALL_UNJUDGEABLE, AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote,
@@ -390,6 +391,7 @@ def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Pol
             "file": result.path,
             "sha256": result.sha256,
             "meta": result.agreement.meta.model_dump(mode="json", exclude_none=True),
+            "legal_regime": {lang: Regime.of(result.agreement).label(lang) for lang in ("de", "en")},
             "overall": result.overall,
             "passed": not policy.failed(result),
             "counts": counts,

@@ -285,6 +285,11 @@ class Period(Base):
     duration_months: Optional[Count] = Field(
         None, description="Laufzeit in Monaten, wenn sie ohne genaue Daten angegeben ist (z. B. 'fünf Jahre')"
     )
+    start_year: Optional[Annotated[int, Field(ge=1950, le=2200, strict=True)]] = Field(
+        None,
+        description="Jahr des Laufzeitbeginns, wenn kein Tagesdatum bekannt ist (z. B. 'im Jahr 2014'); "
+        "bestimmt mit duration_months den Rechtsstand (Eingliederungshilfe: altes Recht bis 2019, neues ab 2020)",
+    )
     note: Optional[LongText] = Field(None, description="Anmerkung, z. B. wenn nur das Jahr bekannt ist")
 
 
@@ -579,7 +584,8 @@ class FrameworkClause(Clause):
     framework_name: Optional[ShortText] = Field(None, description="Landesrahmenvertrag, der gilt")
     individual_agreements_remain: Optional[Flag] = Field(
         None,
-        description="Einzelvereinbarungen nach §§ 77, 78a ff. SGB VIII / §§ 123 ff. SGB IX bleiben bestehen",
+        description="Einzelvereinbarungen (Leistungs-, Entgelt- bzw. Vergütungsvereinbarungen mit jedem Träger) "
+        "bleiben neben dem Budget bestehen",
     )
 
 

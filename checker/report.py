@@ -37,6 +37,7 @@ from checker.paths import templates_dir
 from checker.facts import DERIVED
 from checker.labels import GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.model import Agreement, Clauses
+from checker.regime import Regime, cited
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
 from checker.verdicts import (
     DERIVED_INPUTS,
@@ -95,6 +96,11 @@ _W: dict[str, tuple[str, str]] = {
     "municipality": ("Kommune / Kreis", "Municipality"),
     "district": ("Bezirk", "District"),
     "period": ("Laufzeit", "Period"),
+    "regime": ("Rechtsstand", "Legal regime"),
+    "criticism": ("Beruht auf einer Kritik", "Rests on a criticism"),
+    "proceeding_verified": ("am Primärtext geprüft", "checked against the decision's text"),
+    "proceeding_summary": ("nur aus Sekundärquelle bekannt, nicht am Primärtext geprüft",
+                           "known from a secondary summary only, not checked against the decision's text"),
     "giver": ("Budgetgeber", "Budget giver"),
     "regie": ("Regiekompetenz", "Regiekompetenz"),
     "takers": ("Budgetnehmer", "Budget takers"),
@@ -276,7 +282,9 @@ _CLAUSE_PARTS = {
 }
 
 _DERIVED_EN = {
-    "derived.reference_date": "reference date: period start, else signing date, else draft date",
+    "derived.reference_date": "reference date: period start, else signing date, else draft date, else 1 January "
+                              "of the start year",
+    "derived.term_last_date": "last day of the term, else the reference date",
     "derived.period_months": "period in full months",
     "derived.budget_period_months": "budget period in months: budget.period_months, else the period",
     "derived.teilbudgets_amount_sum": "sum of the sub-budget amounts",
@@ -537,7 +545,7 @@ def format_date(value: Any, lang: str) -> str:
 _PERCENT = re.compile(r"(_percent|_share_sum|vernetzung_share)$")
 _EUR = re.compile(r"(^|\.)(amount|amount_per_year|previous_year_actual_costs|teilbudgets_amount_sum)$")
 _MONTHS = re.compile(r"(_months)$")
-_DATE_PATHS = re.compile(r"(^|\.)(draft_date|signing_date|start|end|reference_date|expires)$")
+_DATE_PATHS = re.compile(r"(^|\.)(draft_date|signing_date|start|end|reference_date|term_last_date|expires)$")
 
 
 def absent_text(status_path: str, lang: str) -> str:
@@ -698,9 +706,16 @@ def _note_view(note: WaiverNote, lang: str) -> dict:
             "origin": f"{w.origin}:{w.line}" if w.line else w.origin}
 
 
-def _legal(ref: Any) -> str:
+def _legal(ref: Any, lang: str = "de") -> str:
     text = ref.decision if ref.decision else " ".join(x for x in (ref.ref, ref.law) if x)
-    return f"{text} ({ref.note})" if ref.note else text
+    notes = []
+    if ref.decision and getattr(ref, "proceeding", None):
+        notes.append(ref.proceeding)
+    if ref.decision and getattr(ref, "verified", None) is not None:
+        notes.append(_w("proceeding_verified" if ref.verified else "proceeding_summary", lang))
+    if ref.note:
+        notes.append(ref.note)
+    return f"{text} ({'; '.join(notes)})" if notes else text
 
 
 class _AgreementView:
@@ -714,6 +729,7 @@ class _AgreementView:
         self.index = index
         self.findings = sorted(result.findings, key=_finding_key)
         self.by_id = {f.id: f for f in result.findings}
+        self.regime = Regime.of(self.a)
         self.question_numbers: dict[str, int] = {}
         n = 0
         for f in self.findings:
@@ -755,6 +771,7 @@ class _AgreementView:
             ("municipality", m.municipality),
             ("district", m.district),
             ("period", period),
+            ("regime", self.regime.label(self.lang)),
             ("giver", giver.name if giver else None),
         ]
         if giver and giver.unit_with_regiekompetenz:
@@ -900,8 +917,9 @@ class _AgreementView:
 
     def question(self, f: Finding) -> str:
         rule = f.rule.rule
-        if rule.question is not None:
-            return _text(rule.question, self.lang)
+        question = self.regime.wording(rule, "question")
+        if question is not None:
+            return _text(question, self.lang)
         return self.w("generated_question", title=_text(rule.title, self.lang))
 
     def location(self, f: Finding, evidence: list[dict]) -> str:
@@ -940,9 +958,10 @@ class _AgreementView:
             "missing": self.missing_rows(f.missing),
             "clause_texts": self.clause_texts(f),
             "sources": self.sources(rule),
-            "legal": [_legal(ref) for ref in rule.legal_basis],
-            "rationale": _text(rule.rationale, self.lang),
-            "recommendation": _text(rule.recommendation, self.lang),
+            "legal": [_legal(ref, self.lang) for ref in cited(rule.legal_basis, self.regime)],
+            "rationale": _text(self.regime.wording(rule, "rationale"), self.lang),
+            "criticism": _text(rule.criticism, self.lang) if rule.criticism else "",
+            "recommendation": _text(self.regime.wording(rule, "recommendation"), self.lang),
             "question": self.question(f) if f.verdict == Verdict.ungeklaert else "",
             "question_ref": self.w("see_question", n=self.question_numbers[f.id])
             if f.id in self.question_numbers else "",

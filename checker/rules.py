@@ -94,13 +94,28 @@ class Source(_Base):
     passage: Annotated[str, Field(min_length=10)]
 
 
-class LegalRef(_Base):
-    """A paragraph (law + ref) or a court decision (court + date + docket)."""
+LAWS = ("SGB VIII", "SGB IX", "SGB XII", "SGB XII a. F.", "SGB X", "GWB", "GG")
 
-    law: Optional[Literal["SGB VIII", "SGB IX", "SGB XII", "GWB"]] = None
+
+class LegalRef(_Base):
+    """A paragraph (law + ref) or a court decision (court + date + docket).
+
+    ``fields``/``valid_from``/``valid_until`` say for which fields of work and which dates the
+    citation holds (see checker.regime); when a rule leaves them out they come from the entry in
+    rules/legal-basis.yaml, else from the law. For decisions, ``proceeding`` (Hauptsache,
+    Eilverfahren ...) and ``verified`` (read in the primary text or known from a summary) come
+    from rules/legal-basis.yaml.
+    """
+
+    law: Optional[Literal[LAWS]] = None  # type: ignore[valid-type]
     ref: Optional[str] = None
     decision: Optional[str] = None
     note: Optional[str] = None
+    fields: Optional[list[FieldOfWork]] = None
+    valid_from: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
+    proceeding: Optional[str] = None
+    verified: Optional[bool] = None
 
     def key(self) -> str:
         return self.decision if self.decision else f"{self.ref} {self.law}"
@@ -123,6 +138,30 @@ class RuleTest(_Base):
     evidence: Optional[list[str]] = None  # paths the evidence must name
 
 
+class RuleVariant(_Base):
+    """Wording of a rule for one legal regime (field of work and dates, see checker.regime).
+
+    The report uses the first variant whose scope the agreement certainly falls in (field stated
+    and matching, dates known and overlapping); otherwise the rule's own wording, which names
+    every regime. Put the later regime first: a term across the change ends under it.
+    """
+
+    fields: Optional[list[FieldOfWork]] = None
+    valid_from: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
+    rationale: Optional[Text] = None
+    recommendation: Optional[Text] = None
+    question: Optional[Text] = None
+
+    @model_validator(mode="after")
+    def _scoped(self) -> "RuleVariant":
+        if not (self.fields or self.valid_from or self.valid_until):
+            raise ValueError("eine Variante braucht fields, valid_from oder valid_until")
+        if not (self.rationale or self.recommendation or self.question):
+            raise ValueError("eine Variante braucht rationale, recommendation oder question")
+        return self
+
+
 class Rule(_Base):
     id: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", max_length=40)]
     title: Text
@@ -134,6 +173,8 @@ class Rule(_Base):
     rationale: Text
     recommendation: Text
     question: Optional[Text] = None
+    variants: list[RuleVariant] = Field(default_factory=list)  # wording per legal regime
+    criticism: Optional[Text] = None  # the rule rests on a criticism the source reports: say so, and the answer
     require: dict[str, Any]
     conclude: Optional[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = None
     tests: list[RuleTest] = Field(default_factory=list)
@@ -259,15 +300,51 @@ def load_parameters(path: Path) -> dict[str, Parameter]:
         raise RuleFileError(str(path), None, _pydantic_reason(exc)) from None
 
 
-def load_legal_whitelist(path: Path) -> set[str]:
-    data = _yaml(path) or {}
+class LegalEntry(_Base):
+    """One checked citation of rules/legal-basis.yaml."""
+
+    law: Optional[Literal[LAWS]] = None  # type: ignore[valid-type]
+    ref: Optional[str] = None
+    decision: Optional[str] = None
+    note: Optional[str] = None
+    fields: Optional[list[FieldOfWork]] = None
+    valid_from: Optional[dt.date] = None
+    valid_until: Optional[dt.date] = None
+    read: Optional[str] = None  # which wording was read (version, date, where)
+    proceeding: Optional[str] = None  # decisions: Hauptsache (Urteil) or Eilverfahren (Beschluss) ...
+    verified: Optional[bool] = None  # decisions: read in the primary text (true) or known from a summary
+
+    def key(self) -> str:
+        return self.decision if self.decision else f"{self.ref} {self.law}"
+
+
+class LegalFile(_Base):
+    paragraphs: list[LegalEntry] = Field(default_factory=list)
+    decisions: list[LegalEntry] = Field(default_factory=list)
+
+
+def load_legal_whitelist(path: Path) -> dict[str, LegalEntry]:
     try:
-        allowed = {f"{e['ref']} {e['law']}" for e in data.get("paragraphs", [])}
-        allowed |= {d["decision"] for d in data.get("decisions", [])}
-    except (AttributeError, KeyError, TypeError) as exc:
-        raise RuleFileError(str(path), None, "erwartet paragraphs: [{ref, law}, ...] und decisions: [{decision}, ...]"
-                            f" ({type(exc).__name__}: {exc})") from None
-    return allowed
+        data = LegalFile.model_validate(_yaml(path) or {})
+    except ValidationError as exc:
+        raise RuleFileError(str(path), None, _pydantic_reason(exc)) from None
+    out: dict[str, LegalEntry] = {}
+    for entry in [*data.paragraphs, *data.decisions]:
+        if (entry.decision is None) == (entry.law is None or entry.ref is None):
+            raise RuleFileError(str(path), entry.key(), "Eintrag braucht law und ref oder decision")
+        if entry.decision is not None and (entry.proceeding is None or entry.verified is None):
+            raise RuleFileError(str(path), entry.key(), "Entscheidung braucht proceeding und verified")
+        out[entry.key()] = entry
+    return out
+
+
+def _complete_ref(ref: LegalRef, entry: LegalEntry) -> LegalRef:
+    """A rule's citation with the scope and status of its checked entry (the rule's own values win)."""
+    update: dict[str, Any] = {}
+    for name in ("fields", "valid_from", "valid_until", "proceeding", "verified"):
+        if getattr(ref, name) is None and getattr(entry, name) is not None:
+            update[name] = getattr(entry, name)
+    return ref.model_copy(update=update) if update else ref
 
 
 def _applicability(rule: Rule) -> Optional[dict]:
@@ -282,8 +359,8 @@ def _applicability(rule: Rule) -> Optional[dict]:
         parts.append({"path": "meta.land", "in": [land.value for land in a.lands]})
     if a.budget_forms:
         parts.append({"path": "model.budget_form", "in": [b.value for b in a.budget_forms]})
-    if a.valid_from:
-        parts.append({"path": "derived.reference_date", "gte": a.valid_from})
+    if a.valid_from:  # in force at some time of the term (see checker.regime): the term's last day counts
+        parts.append({"path": "derived.term_last_date", "gte": a.valid_from})
     if a.valid_until:
         parts.append({"path": "derived.reference_date", "lte": a.valid_until})
     if a.when:
@@ -424,6 +501,7 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
             for ref in rule.legal_basis:
                 if ref.key() not in legal:
                     raise RuleFileError(file, rule.id, f"Rechtsgrundlage '{ref.key()}' ist nicht in rules/legal-basis.yaml geprüft")
+            rule.legal_basis = [_complete_ref(ref, legal[ref.key()]) for ref in rule.legal_basis]
         if check_tests:
             _check_tests(rule, file)
     values = {k: p.value for k, p in params.items()}

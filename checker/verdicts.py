@@ -26,7 +26,9 @@ from checker.rules import SEVERITY_ORDER, Catalogue, CompiledRule, Severity, Ver
 Location = tuple[int, int]
 
 DERIVED_INPUTS = {
-    "derived.reference_date": ["meta.period.start", "meta.signing_date", "meta.draft_date"],
+    "derived.reference_date": ["meta.period.start", "meta.signing_date", "meta.draft_date", "meta.period.start_year"],
+    "derived.term_last_date": ["meta.period.end", "meta.period.start", "meta.signing_date", "meta.draft_date",
+                               "meta.period.start_year", "meta.period.duration_months"],
     "derived.period_months": ["meta.period.start", "meta.period.end", "meta.period.duration_months"],
     "derived.budget_period_months": ["budget.period_months", "meta.period.start", "meta.period.end",
                                      "meta.period.duration_months"],
