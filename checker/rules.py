@@ -300,22 +300,10 @@ def load_parameters(path: Path) -> dict[str, Parameter]:
         raise RuleFileError(str(path), None, _pydantic_reason(exc)) from None
 
 
-class LegalEntry(_Base):
-    """One checked citation of rules/legal-basis.yaml."""
+class LegalEntry(LegalRef):
+    """One checked citation of rules/legal-basis.yaml: a LegalRef plus which wording was read."""
 
-    law: Optional[Literal[LAWS]] = None  # type: ignore[valid-type]
-    ref: Optional[str] = None
-    decision: Optional[str] = None
-    note: Optional[str] = None
-    fields: Optional[list[FieldOfWork]] = None
-    valid_from: Optional[dt.date] = None
-    valid_until: Optional[dt.date] = None
     read: Optional[str] = None  # which wording was read (version, date, where)
-    proceeding: Optional[str] = None  # decisions: Hauptsache (Urteil) or Eilverfahren (Beschluss) ...
-    verified: Optional[bool] = None  # decisions: read in the primary text (true) or known from a summary
-
-    def key(self) -> str:
-        return self.decision if self.decision else f"{self.ref} {self.law}"
 
 
 class LegalFile(_Base):
