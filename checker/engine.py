@@ -8,7 +8,7 @@ and pulls the resulting actions one by one in a bounded loop, so
 
 * an error raised while handling an action is collected and reported,
 * a rule set that keeps firing (the negation-only trap) ends with
-  :class:`EvaluationTimeout` after ``deadline`` seconds or ``max_actions``
+  :class:`EvaluationTimeout` after ``max_actions``
   actions instead of hanging,
 * each agreement is one session (``sid``), deleted afterwards.
 
@@ -35,7 +35,11 @@ from checker.rules import Catalogue
 
 ALLOWED_OPERATORS = {"$and", "$or", "$lt", "$lte", "$gt", "$gte", "$neq", "$ex", "$nex", "$add", "$mul", "$div", "$m"}
 ENGINE_FIELDS = {"id", "sid"}
-DEFAULT_DEADLINE = 10.0
+# The bound of an evaluation is counted in actions, never in wall-clock time: the same input must
+# give the same verdict on any machine under any load (a deadline made one 300-service file
+# come out exit 2, 0, 2, 2 on consecutive runs). Cost is bounded by the input instead: lists
+# are bounded (model.MAX_LIST_ITEMS) and check_safe refuses rules that join two lists.
+DEFAULT_DEADLINE = math.inf
 # durable_rules leaves a session's action context uninitialised until an action
 # has run, and delete_state then frees a wild pointer (seen as a segfault). Every
 # session therefore ends with an "end" fact whose rule always fires once.
@@ -196,6 +200,11 @@ def alpha_fanout(ruleset: dict) -> tuple[int, str]:
     return worst, where
 
 
+def _tests_item(expr: Any) -> bool:
+    """True if a pattern matches list-item facts (``{"fk": "item"}`` among its tests)."""
+    return any(test == repr({FACT_KIND: "item"}) for test in _tests(expr))
+
+
 def check_safe(ruleset: dict) -> None:
     """Refuse compiled rules the engine cannot run safely. Raises ValueError."""
     if not isinstance(ruleset, dict):
@@ -230,6 +239,12 @@ def check_safe(ruleset: dict) -> None:
             _check_expr(expr, name)
         if positive == 0:
             raise ValueError(f"{name}: eine Regel nur aus Negationen läuft in durable_rules endlos")
+        items = [alias for alias, expr in (next(iter(p.items())) for p in patterns)
+                 if not alias.endswith("$not") and _tests_item(expr)]
+        if len(items) > 1:
+            raise ValueError(f"{name}: {len(items)} Muster über Listenelemente ({', '.join(items)}) verbinden Listen "
+                             "miteinander; der Aufwand wächst mit dem Produkt ihrer Längen (quadratisch). "
+                             "Eine der Bedingungen als abgeleiteten Wert (derived.*) formulieren")
 
 
 # --------------------------------------------------------------------------- driver
@@ -245,7 +260,7 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
         if count > max_actions or time.monotonic() > deadline:
             dre.abandon_action(handle, state_handle)
             raise EvaluationTimeout(errors + [
-                f"Auswertung nach {count - 1} Aktionen abgebrochen: Zeit- oder Aktionslimit überschritten "
+                f"Auswertung nach {count - 1} Aktionen abgebrochen: Aktionslimit ({max_actions}) überschritten "
                 "(eine Regel feuert endlos)"])
         message = decode(result[1])
         for name, matched in message.items():

@@ -90,6 +90,12 @@ DERIVED = {
     "derived.taker_kinds_count": ("number", "Anzahl verschiedener Trägerarten unter den Budgetnehmern"),
     "derived.wertorientierungen_count": ("number", "Anzahl verschiedener Wertorientierungen der Budgetnehmer"),
     "derived.vernetzung_share": ("number", "Zweckgebundener Anteil für Vernetzung in Prozent (Summe)"),
+    # "Some item of a list has X" as one value on the agreement fact: a rule that tested two such
+    # items directly would join the list with itself (or with another list) in the engine, whose
+    # cost grows with the product of the list lengths; check_safe refuses that shape.
+    "derived.services_subjektbezogen": ("bool", "Mindestens eine Leistung ist subjektbezogen (Rechtsanspruch)"),
+    "derived.services_objektbezogen": ("bool", "Mindestens eine Leistung ist objektbezogen (Infrastruktur)"),
+    "derived.services_sajf_sha": ("bool", "Mindestens eine Leistung ist ein SAJF/SHA-Angebot"),
 }
 
 
@@ -279,6 +285,27 @@ def _months(start: dt.date, end: dt.date) -> int:
     return (after_year - start.year) * 12 + after_month - start.month - (1 if after_day < start.day else 0)
 
 
+# derived path -> (collection, item field, value) of the "some item has X" values above
+SOME_DERIVED = {
+    "derived.services_subjektbezogen": ("services", "claim", "subjektbezogen"),
+    "derived.services_objektbezogen": ("services", "claim", "objektbezogen"),
+    "derived.services_sajf_sha": ("services", "category", "sajf_sha"),
+}
+
+
+def _some(items: list, field: str, value: str) -> Optional[bool]:
+    """Three-valued "some item has ``field == value``": True if one has, False if every item states
+    the field and none has the value, None (unknown) otherwise -- as ``some`` in a rule condition."""
+    stated = True
+    for item in items:
+        got = getattr(item, field, None)
+        if got is None:
+            stated = False
+        elif (got.value if isinstance(got, Enum) else got) == value:
+            return True
+    return False if stated else None
+
+
 def derived_values(agreement: Agreement) -> dict[str, Any]:
     out: dict[str, Any] = {}
     period = agreement.meta.period
@@ -322,6 +349,12 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
             out["vernetzung_share"] = round(sum(vernetzung), 6)
         elif not vernetzung and all(e.purpose is not None for e in budget.earmarks):
             out["vernetzung_share"] = 0
+    services = agreement.services
+    if services is not None:
+        for path, (_collection, field, value) in SOME_DERIVED.items():
+            found = _some(services, field, value)
+            if found is not None:
+                out[path.removeprefix("derived.")] = found
     takers = agreement.parties.takers if agreement.parties else None
     if takers:
         if all(t.kind is not None for t in takers):

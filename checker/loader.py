@@ -228,6 +228,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Text erwartet, gefunden: {found} (Zahlen, Daten und true/false in Anführungszeichen setzen)",
         "expected text, found: {found} (put numbers, dates and true/false in quotes)",
     ),
+    "list_too_long": (
+        "Liste zu lang ({actual_length} Einträge, höchstens {max_length} erlaubt)",
+        "list too long ({actual_length} entries, at most {max_length} allowed)",
+    ),
     "too_long": (
         "Text zu lang ({length} Zeichen, höchstens {max_length} erlaubt)",
         "text too long ({length} characters, at most {max_length} allowed)",
@@ -289,6 +293,7 @@ _ERROR_KEYS = {
     "string_type": "str",
     "string_unicode": "unicode",
     "string_too_long": "too_long",
+    "too_long": "list_too_long",
     "string_too_short": "too_short",
     "string_pattern_mismatch": "pattern",
     "list_type": "list",

@@ -38,6 +38,9 @@ OLDEST_FORMAT_VERSION = 1
 # Upper bound for any amount: well above every public budget, low enough that
 # arithmetic in the engine stays exact enough and that hostile numbers are refused.
 MAX_AMOUNT = 1e13
+# Entries of one list: far beyond any real agreement, small enough that every rule stays cheap
+# (a finding's evidence never lists more than a few of them).
+MAX_LIST_ITEMS = 1_000
 
 
 def _no_number(value: object) -> object:
@@ -326,14 +329,15 @@ class Taker(Base):
         None, description="Im Quartier/Sozialraum verankert (laut Vereinbarung oder Nachweis)"
     )
     anchoring_evidence: Optional[list[ShortText]] = Field(
-        None, description="Nachweise der Verankerung im Sozialraum (frei formuliert)"
+        None, max_length=MAX_LIST_ITEMS, description="Nachweise der Verankerung im Sozialraum (frei formuliert)"
     )
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
 class Parties(Base):
     giver: Optional[Giver] = Field(None, description="Budgetgeber")
-    takers: Optional[list[Taker]] = Field(None, description="Budgetnehmer (ein oder mehrere Träger)")
+    takers: Optional[list[Taker]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Budgetnehmer (ein oder mehrere Träger)")
 
 
 class BudgetModel(Base):
@@ -374,7 +378,8 @@ class Service(Base):
         None, description="subjektbezogen (individueller Rechtsanspruch) oder objektbezogen (Infrastruktur)"
     )
     setting: Optional[Setting] = Field(None, description="ambulant, teilstationär, stationär oder offen")
-    dimensions: Optional[list[Dimension]] = Field(None, description="Dimensionen der Arbeit")
+    dimensions: Optional[list[Dimension]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Dimensionen der Arbeit")
     actual_costs_covered: Optional[Flag] = Field(
         None, description="Tatsächliche Kosten des Trägers werden berücksichtigt (SAJF/SHA)"
     )
@@ -425,7 +430,7 @@ class Payout(Base):
         None, description="Unbedingt ausgezahlter Anteil in Prozent"
     )
     conditional_shares: Optional[list[ConditionalShare]] = Field(
-        None, description="Bedingt ausgezahlte Anteile mit ihren Bedingungen"
+        None, max_length=MAX_LIST_ITEMS, description="Bedingt ausgezahlte Anteile mit ihren Bedingungen"
     )
     available_at_period_start: Optional[Flag] = Field(
         None, description="Mittel stehen zu Beginn des Abrechnungszeitraums zur Verfügung"
@@ -476,7 +481,8 @@ class Budget(Base):
         description="Budgetzeitraum in Monaten, wenn er von der Laufzeit abweicht (z. B. 12 bei einem jährlich "
         "neu berechneten Budget in einer unbefristeten Vereinbarung)",
     )
-    calculation_basis: Optional[list[CalculationBasis]] = Field(None, description="Berechnungsgrundlage(n)")
+    calculation_basis: Optional[list[CalculationBasis]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Berechnungsgrundlage(n)")
     previous_year_actual_costs: Optional[Amount] = Field(
         None, description="Tatsächliche Kosten des Vorjahres in EUR, soweit bekannt"
     )
@@ -488,10 +494,12 @@ class Budget(Base):
         description="Die Vereinbarung begründet ein Budget unter den Vorjahreskosten (false: keine "
         "Begründung); bei angegebener Begründung automatisch true",
     )
-    teilbudgets: Optional[list[Teilbudget]] = Field(None, description="Teilbudgets")
+    teilbudgets: Optional[list[Teilbudget]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Teilbudgets")
     payout: Optional[Payout] = Field(None, description="Auszahlungsmodalitäten")
     bonus: Optional[Bonus] = Field(None, description="Leistungsbonus")
-    earmarks: Optional[list[Earmark]] = Field(None, description="Zweckbindungen")
+    earmarks: Optional[list[Earmark]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Zweckbindungen")
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
     @model_validator(mode="after")
@@ -626,7 +634,7 @@ class TerminationClause(Clause):
 
 class PrinciplesClause(Clause):
     principles: Optional[list[Principle]] = Field(
-        None, description="Ausdrücklich vereinbarte Prinzipien des Fachkonzepts Sozialraumorientierung"
+        None, max_length=MAX_LIST_ITEMS, description="Ausdrücklich vereinbarte Prinzipien des Fachkonzepts Sozialraumorientierung"
     )
 
 
@@ -637,7 +645,8 @@ class SteeringClause(Clause):
 
 
 class AnchoringClause(Clause):
-    criteria: Optional[list[ShortText]] = Field(None, description="Kriterien der Verankerung im Quartier")
+    criteria: Optional[list[ShortText]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Kriterien der Verankerung im Quartier")
 
 
 class EvaluationClause(Clause):
@@ -668,7 +677,8 @@ class PlanningClause(Clause):
 
 
 class DimensionsClause(Clause):
-    dimensions: Optional[list[Dimension]] = Field(None, description="Vertraglich festgeschriebene Dimensionen")
+    dimensions: Optional[list[Dimension]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Vertraglich festgeschriebene Dimensionen")
 
 
 class Clauses(Base):
@@ -802,14 +812,18 @@ class Agreement(Base):
         description="Version des Formats (2; Format 1 wird mit Hinweis gelesen, 'budgetcheck migrate' stellt um)"
     )
     meta: Meta = Field(description="Stammdaten der Vereinbarung")
-    field_of_work: Optional[list[FieldOfWork]] = Field(None, description="Arbeitsfeld(er)")
+    field_of_work: Optional[list[FieldOfWork]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Arbeitsfeld(er)")
     parties: Optional[Parties] = Field(None, description="Vertragsparteien")
     model: Optional[BudgetModel] = Field(None, description="Budgetmodell")
-    sozialraeume: Optional[list[Sozialraum]] = Field(None, description="Sozialräume")
-    services: Optional[list[Service]] = Field(None, description="Einbezogene Leistungen")
+    sozialraeume: Optional[list[Sozialraum]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Sozialräume")
+    services: Optional[list[Service]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Einbezogene Leistungen")
     budget: Optional[Budget] = Field(None, description="Budget")
     clauses: Clauses = Field(default_factory=Clauses, description="Vertragsklauseln")
-    waivers: Optional[list[Waiver]] = Field(None, description="Ausnahmen von Regeln, mit Begründung")
+    waivers: Optional[list[Waiver]] = Field(
+        None, max_length=MAX_LIST_ITEMS, description="Ausnahmen von Regeln, mit Begründung")
     # Notes of the loader for the person running the check (e.g. format 1 is deprecated); not data.
     _input_notes: list[str] = PrivateAttr(default_factory=list)
 

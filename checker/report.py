@@ -282,6 +282,9 @@ _CLAUSE_PARTS = {
 }
 
 _DERIVED_EN = {
+    "derived.services_subjektbezogen": "at least one service is subject-related (individual legal claim)",
+    "derived.services_objektbezogen": "at least one service is object-related (infrastructure)",
+    "derived.services_sajf_sha": "at least one service is a SAJF/SHA offer",
     "derived.reference_date": "reference date: period start, else signing date, else draft date, else 1 January "
                               "of the start year",
     "derived.term_last_date": "last day of the term, else the reference date",

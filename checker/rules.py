@@ -521,8 +521,14 @@ def build_ruleset(catalogue: Catalogue) -> None:
                     actions[name] = (rule.id, kind, variant)
     try:
         check_safe(ruleset)
-    except ValueError as exc:
-        raise RuleFileError("(compiled)", None, str(exc)) from None
+    except ValueError as exc:  # name the rule file and rule the compiled rule came from
+        message = str(exc)
+        name, _, reason = message.partition(": ")
+        owner = actions.get(name)
+        rule = catalogue.by_id.get(owner[0]) if owner else None
+        if rule is not None:
+            raise RuleFileError(rule.file, rule.rule.id, f"{reason} (übersetzt als {name})") from None
+        raise RuleFileError("(compiled)", None, message) from None
     catalogue.ruleset = ruleset
     catalogue.actions = actions
     catalogue.checked_ruleset = json.dumps(ruleset, ensure_ascii=False)

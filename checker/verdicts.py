@@ -19,7 +19,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel
 
 from checker.engine import RawOutcome
-from checker.facts import COLLECTION, INDEX
+from checker.facts import COLLECTION, INDEX, SOME_DERIVED
 from checker.model import Agreement, ClauseStatus, Waiver
 from checker.rules import SEVERITY_ORDER, Catalogue, CompiledRule, Severity, Verdict
 
@@ -40,6 +40,9 @@ DERIVED_INPUTS = {
     "derived.taker_kinds_count": ["parties.takers[].kind"],
     "derived.wertorientierungen_count": ["parties.takers[].wertorientierung"],
     "derived.vernetzung_share": ["budget.earmarks[].purpose", "budget.earmarks[].share_percent"],
+    "derived.services_subjektbezogen": ["services[].claim"],
+    "derived.services_objektbezogen": ["services[].claim"],
+    "derived.services_sajf_sha": ["services[].category"],
 }
 
 # Overall verdicts, from the worst (see overall_verdict)
@@ -246,6 +249,11 @@ class _Context:
         line, column, section = self._places[path]
         if value is ...:
             value = display(self.value(path)) if not path.startswith(("derived.", "conclusions.")) else None
+            if isinstance(value, list) and len(value) > MAX_EVIDENCE_ITEMS:  # never a whole long list
+                unique = list(dict.fromkeys(v if isinstance(v, (str, int, float, bool)) or v is None else repr(v)
+                                            for v in value))
+                value = unique if len(unique) <= MAX_EVIDENCE_ITEMS else (
+                    unique[:MAX_EVIDENCE_ITEMS] + [f"… (+{len(unique) - MAX_EVIDENCE_ITEMS})"])
         ev = Evidence(path, value, line, column, section, note, rule)
         if plain:
             self._plain[path] = ev
@@ -290,6 +298,7 @@ def _evidence_plan(catalogue: Catalogue, action: str) -> tuple:
 def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> list[Evidence]:
     """The evidence of one match, by its plan (see _evidence_plan); each (path, note) once."""
     out: list[Evidence] = []
+    tail: list[Evidence] = []
     empty: dict = {}
     for step in plan:
         kind = step[0]
@@ -302,8 +311,12 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
         elif kind == _CONCLUSION:
             out.append(ctx.evidence(step[2], rule=step[3], value=facts.get(step[1], empty).get("value")))
         elif kind == _DERIVED:
-            out.append(ctx.evidence(step[2], value=facts.get(step[1], empty).get(step[3])))
-            out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx, step[2]))
+            value = facts.get(step[1], empty).get(step[3])
+            if value is True and step[2] in SOME_DERIVED:  # "some item has X": the items that have it,
+                tail.extend(ctx.evidence(p) for p in _witnesses(ctx, step[2]))  # after the rest, as items come
+            else:
+                out.append(ctx.evidence(step[2], value=value))
+                out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx, step[2]))
         else:  # _ITEM
             _kind, alias, path, key, default_coll, brackets, inputs = step
             fact = facts.get(alias, empty)
@@ -315,7 +328,7 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
                 out.append(ctx.evidence(concrete, value=fact.get(key)))
                 out.extend(ctx.evidence(p.replace("[]", f"[{index}]")) for p in inputs)
     unique: dict[tuple, Evidence] = {}
-    for ev in out:
+    for ev in out + tail:
         unique.setdefault((ev.path, ev.note), ev)
     return list(unique.values())
 
@@ -334,16 +347,33 @@ def _inputs(path: str) -> list[str]:
     return [path]
 
 
+MAX_EVIDENCE_ITEMS = 10  # entries of one list named as the inputs of a derived value: never the whole list
+
+
 def _concrete_inputs(ctx: _Context, derived: str) -> list[str]:
-    """The stated inputs of a derived value, with list indices filled in."""
+    """The stated inputs of a derived value, with list indices filled in (at most
+    MAX_EVIDENCE_ITEMS entries of each list: evidence never repeats a whole list)."""
     out = []
     for path in (_inputs(derived) if derived != _inputs(derived)[0] else []):
         if "[]" in path:
             coll, _, rest = path.partition("[]")
             items = ctx.value(coll) or []
-            out.extend(f"{coll}[{i}]{rest}" for i in range(len(items)))
+            out.extend(f"{coll}[{i}]{rest}" for i in range(min(len(items), MAX_EVIDENCE_ITEMS)))
         elif ctx.value(path) is not None:
             out.append(path)
+    return out
+
+
+def _witnesses(ctx: _Context, derived: str) -> list[str]:
+    """The items that make a "some item has X" value true (at most MAX_EVIDENCE_ITEMS)."""
+    collection, field_name, wanted = SOME_DERIVED[derived]
+    out = []
+    for index, item in enumerate(ctx.value(collection) or []):
+        got = getattr(item, field_name, None)
+        if got is not None and (got.value if isinstance(got, Enum) else got) == wanted:
+            out.append(f"{collection}[{index}].{field_name}")
+            if len(out) == MAX_EVIDENCE_ITEMS:
+                break
     return out
 
 
@@ -471,7 +501,7 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
         finding = Finding(rule, verdict)
         if matches:
             evidence: list[Evidence] = []
-            for m in matches:
+            for m in matches[:MAX_EVIDENCE_ITEMS]:  # one match per list item: a few items, never the list
                 evidence.extend(_evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts))
             finding.evidence = list({(e.path, e.note): e for e in evidence}.values())
         if verdict == Verdict.ungeklaert:

@@ -140,15 +140,19 @@ def test_same_fact_comparison_is_not_always_true(tmp_path):
     assert evaluate(bad, cat, check_date=CHECK_DATE).finding("TEST-SELF").verdict.value == "verletzt"
 
 
-def test_two_some_over_one_list_may_share_an_item(tmp_path):
-    """durable_rules never binds one fact twice; the compiler expands the sharing."""
-    cat = make_catalogue(tmp_path, rule("TEST-TWO", """\
+def test_two_some_over_one_list_are_refused_at_load(tmp_path):
+    """Two `some` in one conjunction join the list with itself in the engine: matches (and time)
+    grow with the square of the list (issue 15, point 4). Such a rule is refused at load with
+    file, rule and reason; the rule author states one of them as a derived value instead."""
+    from checker.rules import RuleFileError
+
+    with pytest.raises(RuleFileError, match="quadratisch") as refused:
+        make_catalogue(tmp_path, rule("TEST-TWO", """\
         all:
           - some: {collection: parties.takers, where: {path: kind, eq: frei_gemeinnuetzig}}
           - some: {collection: parties.takers, where: {path: role, eq: schwerpunkttraeger}}
     """))
-    one = agreement(parties={"takers": [{"kind": "frei_gemeinnuetzig", "role": "schwerpunkttraeger"}]})
-    assert evaluate(one, cat, check_date=CHECK_DATE).finding("TEST-TWO").verdict.value == "erfuellt"
+    assert refused.value.rule == "TEST-TWO" and refused.value.file.endswith(".yaml")
 
 
 def test_exception_in_action_surfaces(tmp_path, monkeypatch):
@@ -261,12 +265,14 @@ def test_large_catalogue_spreads_rules_over_trigger_groups(catalogue):
 
 
 def test_item_bound_by_some_is_still_checked_by_every(tmp_path):
-    """durable_rules hides a bound fact from the rule's $not patterns; the compiler compensates."""
+    """durable_rules hides a bound fact from the rule's $not patterns; the compiler compensates.
+    (The applicability "some service is SAJF/SHA" is the derived value: as a `some` it would join
+    the services with themselves, a shape check_safe refuses -- issue 15, point 4.)"""
     text = rule("TEST-SOME-EVERY", """\
         every:
           collection: services
           where: {any: [{path: category, ne: sajf_sha}, {path: actual_costs_covered, eq: true}]}
-    """).replace("    source:", "    applies_to:\n      when: {some: {collection: services, where: {path: category, eq: sajf_sha}}}\n    source:", 1)
+    """).replace("    source:", "    applies_to:\n      when: {path: derived.services_sajf_sha, eq: true}\n    source:", 1)
     cat = make_catalogue(tmp_path, text)
     verdict = lambda services: evaluate(agreement(services=services), cat,
                                         check_date=CHECK_DATE).finding("TEST-SOME-EVERY").verdict.value

@@ -724,3 +724,84 @@ def test_bad_output_in_the_config_names_file_and_line(tmp_path):
     config.write_text('fail-on = "major"\noutput = ["pdfx:x"]\n')
     proc = cli("check", "--config", config, EXEMPLARY, env={"BUDGETCHECK_CACHE_DIR": ""})
     assert proc.returncode == 2 and f"{config}:2: output".encode() in proc.stderr
+
+
+# --------------------------------------------------------------------------- 4: no quadratic join, no clock
+
+
+def _grown(tmp_path: Path, count: int, **extra) -> Path:
+    import copy
+
+    import yaml
+
+    from checker.loader import load_agreement
+
+    data = copy.deepcopy(load_agreement(EXEMPLARY).raw)
+    services = data["services"]
+    data["services"] = [copy.deepcopy(services[i % len(services)]) for i in range(count)]
+    data.update(extra)
+    file = tmp_path / f"grown-{count}.yaml"
+    file.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return file
+
+
+def test_engine_cost_is_linear_in_a_list(tmp_path, catalogue):
+    from checker.engine import engine_for
+    from checker.loader import load_agreement
+
+    engine = engine_for(catalogue)
+    small = engine.evaluate(load_agreement(_grown(tmp_path, 100)).agreement).actions
+    large = engine.evaluate(load_agreement(_grown(tmp_path, 1000)).agreement).actions
+    assert large < 12 * small  # was quadratic: 10x the services gave ~100x the matches
+
+
+def test_verdict_does_not_depend_on_the_clock(tmp_path, catalogue, monkeypatch):
+    """However slow the machine (here: a clock that jumps an hour per look), the same verdicts."""
+    from checker.check import evaluate
+    from checker.loader import load_agreement
+
+    loaded = load_agreement(_grown(tmp_path, 300))
+    expected = [(f.id, f.verdict) for f in evaluate(loaded.agreement, catalogue).findings]
+    now = [0.0]
+
+    def jumping() -> float:
+        now[0] += 3600.0
+        return now[0]
+
+    monkeypatch.setattr(time, "monotonic", jumping)
+    assert [(f.id, f.verdict) for f in evaluate(loaded.agreement, catalogue).findings] == expected
+
+
+def test_a_rule_joining_two_lists_is_refused():
+    from checker.engine import check_safe
+
+    join = {"r": {"all": [{"q1": {"$and": [{"fk": "item"}, {"fc": "services"}, {"claim": "a"}]}},
+                          {"q2": {"$and": [{"fk": "item"}, {"fc": "services"}, {"claim": "b"}]}}]}}
+    with pytest.raises(ValueError, match="quadratisch"):
+        check_safe(join)
+
+
+def test_lists_are_bounded_with_a_located_error(tmp_path):
+    from checker.model import MAX_LIST_ITEMS
+
+    file = _grown(tmp_path, MAX_LIST_ITEMS + 1)
+    proc = cli("check", "--no-config", file, "-o", "json", timeout=120, env={"BUDGETCHECK_CACHE_DIR": ""})
+    assert proc.returncode == 2 and f"{file}:".encode() in proc.stderr and b"services" in proc.stderr
+
+
+# --------------------------------------------------------------------------- 5: no output blow-up
+
+
+def test_evidence_never_repeats_a_whole_list(tmp_path):
+    from checker.model import MAX_LIST_ITEMS
+
+    file = _grown(tmp_path, MAX_LIST_ITEMS, field_of_work=["kinder_jugendhilfe"] * MAX_LIST_ITEMS)
+    out = tmp_path / "out.json"
+    proc = cli("check", "--no-config", file, "-o", f"json:{out}", "-q", timeout=300, env={"BUDGETCHECK_CACHE_DIR": ""})
+    assert proc.returncode in (0, 1), proc.stderr
+    assert out.stat().st_size < 3 * file.stat().st_size  # was ~50x: each finding repeated the lists
+    report = json.loads(out.read_text())
+    for finding in report["agreements"][0]["findings"]:
+        for evidence in finding["evidence"]:
+            assert not isinstance(evidence["value"], list) or len(evidence["value"]) <= 11
+        assert len(finding["evidence"]) <= 40
