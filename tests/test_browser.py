@@ -82,9 +82,23 @@ def server(tmp_path):
         httpd.server_close()
 
 
+# counts htmx requests in flight (an answer that changes the questions starts a second one)
+PENDING = """
+window.__pending = 0;
+document.addEventListener('htmx:beforeRequest', () => { window.__pending++; });
+document.addEventListener('htmx:afterRequest', () => { window.__pending--; });
+"""
+
+
+def new_context(browser, **options):
+    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="de-DE", **options)
+    context.add_init_script(PENDING)
+    return context
+
+
 @pytest.fixture()
 def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 900}, locale="de-DE", accept_downloads=True)
+    context = new_context(browser, accept_downloads=True)
     page = context.new_page()
     yield page
     context.close()
@@ -98,8 +112,8 @@ def shots() -> Path:
 
 
 def settle(page) -> None:
-    """Wait until htmx has no request in flight."""
-    page.wait_for_function("() => !document.querySelector('.htmx-request')")
+    """Wait until htmx has no request in flight (and nothing left to swap)."""
+    page.wait_for_function("() => window.__pending === 0 && !document.querySelector('.htmx-request, .htmx-settling')")
 
 
 def answer_clause(page, key: str, status: str, section: str = "") -> None:
@@ -255,7 +269,7 @@ def test_open_shipped_case_and_conflict_between_tabs(server, browser):
     base, app, workspace = server
     shutil.copy(ROOT / "cases/source/hamburg-jugendhilfe-eckpunkte.yaml", workspace / "hamburg.yaml")
     original = (workspace / "hamburg.yaml").read_text(encoding="utf-8")
-    context = browser.new_context(viewport={"width": 1360, "height": 900})
+    context = new_context(browser)
     one, two = context.new_page(), context.new_page()
     one.goto(base + "/r/hamburg.yaml")
     two.goto(base + "/r/hamburg.yaml")

@@ -389,3 +389,20 @@ def test_glossary_terms_are_explained_in_place():
     assert marked.count('<abbr class="term"') == 2 and marked.count(">Trägerbudget</abbr>") == 1
     assert "Entgelte je Einzelfall" in marked  # the German explanation from docs/glossary.md
     assert "&lt;b&gt;" in str(explain("<b>"))
+
+
+def test_answer_swaps_only_the_question_and_the_verdict(client, app):
+    d = open_draft(client)
+    response = client.post("/r/hamburg.yaml/answer", headers=headers(app),
+                           data={"d": d, "path": "clauses.overspending", "kind": "clause", "status": "fehlt"})
+    text = response.get_data(as_text=True)
+    assert text.lstrip().startswith('<article class="question')
+    assert 'id="verdict" aria-live="polite" hx-swap-oob="true"' in text
+    assert "HX-Trigger" not in response.headers
+    assert 'data-rule="ISSAB-VR-NACHFINANZIERUNG"' in text
+    # an answer that changes which questions are asked asks the page to reload the interview
+    response = client.post("/r/hamburg.yaml/answer", headers=headers(app),
+                           data={"d": d, "path": "field_of_work", "kind": "enums", "value": "eingliederungshilfe"})
+    assert response.headers["HX-Trigger"] == "questionsChanged"
+    interview = client.get(f"/r/hamburg.yaml/interview?d={d}").get_data(as_text=True)
+    assert 'id="q-clauses-beneficiary-participation"' in interview  # Eingliederungshilfe only

@@ -235,9 +235,29 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         path = request.form.get("path", "")
         kind = request.form.get("kind", "")
         with draft.lock:
+            before = [q.key for q in iv.asked(bench.plan, draft.result, draft.raw)]
             _apply(draft, path, kind)
             bench.refresh(draft)
-            return _respond(draft, started_at)
+            asked = iv.asked(bench.plan, draft.result, draft.raw)
+            question = bench.plan.question_for_path(path)
+            if request.headers.get("HX-Request") != "true" or question is None:
+                return _respond(draft, started_at)
+            # the answered question, the verdict and the save state are swapped at once; when the
+            # answer changes which questions are asked, the interview follows in a second request
+            timing = (time.perf_counter() - started_at) * 1000
+            response = make_response(render_template(
+                "_answer.html", name=draft.name, draft=draft, answer_url=url_for("answer", name=draft.name),
+                v=_question_view(draft, question), verdict=_verdict(draft, timing), glossary=glossary()))
+            if [q.key for q in asked] != before:
+                response.headers["HX-Trigger"] = "questionsChanged"
+            return response
+
+    @app.get("/r/<name>/interview")
+    def interview_part(name: str) -> Any:
+        name = _name(name)
+        draft = bench.draft(request.args.get("d", ""), name)
+        with draft.lock:
+            return render_template("_interview.html", **_page(draft, timing=None))
 
     @app.post("/r/<name>/item")
     def item(name: str) -> Any:
@@ -559,8 +579,12 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
             violated.append({"id": f.id, "title": f.rule.rule.title.de, "severity": f.severity.value,
                              "todo": f.rule.rule.recommendation.de, "links": links})
         questions = _open_questions(result)
+        deciding = {q["anchor"] for q in questions}
+        unanswered = [q for q in iv.asked(bench.plan, result, draft.raw) if not _answered(draft.raw, q)]
+        following = next((q for q in unanswered if q.anchor in deciding), unanswered[0] if unanswered else None)
         return {"overall": result.overall, "counts": result.counts(), "violated": violated,
-                "questions": questions, "timing": timing, "dirty": draft.dirty, "errors": len(draft.errors)}
+                "questions": questions, "timing": timing, "dirty": draft.dirty, "errors": len(draft.errors),
+                "next": {"anchor": following.anchor, "label": following.label} if following else None}
 
     def _question_links(paths: list[str]) -> list[dict]:
         out: dict[str, dict] = {}
