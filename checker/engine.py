@@ -317,7 +317,7 @@ def _decoder(text: str, fact: dict) -> Callable[[str], dict]:
 
 @dataclass
 class Match:
-    kind: str  # "holds" | "violated" | "na"
+    kind: str  # "holds" | "violated" | "na" | "applies" (applicability known to hold)
     action: str
     facts: dict[str, dict]  # alias -> matched fact
 

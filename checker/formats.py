@@ -52,7 +52,7 @@ from checker.verdicts import (OVERALL_UNJUDGEABLE, AgreementResult, AppliedWaive
 MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 
 REPORT_FORMAT = "budgetcheck-report"
-REPORT_VERSION = 2  # 2: overall verdicts nicht_pruefbar and nicht_zeichnungsreif_ohne_klaerung
+REPORT_VERSION = 2  # 2: overall verdicts nicht_pruefbar and nicht_zeichnungsreif_ohne_klaerung; questions
 REPORT_SCHEMA_ID = "https://budgetcheck.invalid/schema/report-v2.json"
 REPORT_SCHEMA_FILE = "docs/report-schema.json"
 
@@ -378,6 +378,13 @@ def error_doc(error: Any) -> dict:
             "message": error.message}
 
 
+def question_doc(q: Any) -> dict:
+    """One question of the Klärungsbedarf (shape documented in checker/questions.py)."""
+    return {"n": q.n, "key": q.key, "kind": q.kind, "stage": q.stage, "text": {"de": q.text_de, "en": q.text_en},
+            "section": q.section, "severity": q.severity.value, "rules": list(q.rules),
+            "fields": [{"path": f.path, "line": f.line, "column": f.column} for f in q.fields]}
+
+
 def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
                     run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
     """The JSON report as a dict (see ``docs/report-schema.json``)."""
@@ -396,6 +403,7 @@ def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Pol
             "passed": not policy.failed(result),
             "counts": counts,
             "findings": [_finding_doc(f, policy) for f in result.findings],
+            "questions": [question_doc(q) for q in result.questions],
             "waiver_notes": [_note_doc(n) for n in result.waiver_notes],
         })
     failed = sum(1 for r in results if policy.failed(r))

@@ -204,6 +204,7 @@ _W: dict[str, tuple[str, str]] = {
     "depends_on": ("Beruht auf", "Based on"),
     "not_checked": ("nicht geprüft", "not checked"),
     "see_question": ("siehe Klärungsbedarf, Frage {n}", "see open questions, question {n}"),
+    "see_questions": ("siehe Klärungsbedarf, Fragen {list}", "see open questions, questions {list}"),
     "verdict_set_aside": ("ausgesetztes Urteil", "verdict set aside"),
     "Verdict_set_aside": ("Ausgesetztes Urteil", "Verdict set aside"),
     "Granted_by": ("Erteilt von", "Granted by"),
@@ -212,10 +213,12 @@ _W: dict[str, tuple[str, str]] = {
     # questions
     "no_questions": ("Kein Klärungsbedarf: kein Kriterium ist ungeklärt.",
                      "No open questions: no criterion is unresolved."),
-    "questions_intro": ("Jedes ungeklärte Kriterium wird zu einer Frage an die andere Vertragsseite. "
-                        "Die Antwort auf die genannten Angaben entscheidet das Kriterium.",
-                        "Each unresolved criterion becomes a question for the other party. "
-                        "Answering the fields named decides the criterion."),
+    "questions_intro": ("Eine Frage je entscheidender Angabe, auch wenn sie mehrere Kriterien entscheidet; "
+                        "zuerst die Fragen, die über Blocker entscheiden. Wo unklar ist, ob ein Kriterium "
+                        "überhaupt anwendbar ist, wird nur das gefragt.",
+                        "One question per deciding fact, even where it decides several criteria; the questions "
+                        "that decide blockers come first. Where it is unclear whether a criterion applies at "
+                        "all, only that is asked."),
     "question_n": ("Frage {n}", "Question {n}"),
     "question_about": ("zu", "on"),
     "decided_by": ("Entscheidend sind", "Decided by"),
@@ -733,12 +736,10 @@ class _AgreementView:
         self.findings = sorted(result.findings, key=_finding_key)
         self.by_id = {f.id: f for f in result.findings}
         self.regime = Regime.of(self.a)
-        self.question_numbers: dict[str, int] = {}
-        n = 0
-        for f in self.findings:
-            if f.verdict == Verdict.ungeklaert:
-                n += 1
-                self.question_numbers[f.id] = n
+        self.question_numbers: dict[str, list[int]] = {}  # rule id -> the questions that decide it
+        for q in result.questions:
+            for rule_id in q.rules:
+                self.question_numbers.setdefault(rule_id, []).append(q.n)
 
     def w(self, key: str, n: Optional[int] = None, **values: Any) -> str:
         return _w(key, self.lang, n, **values)
@@ -965,15 +966,36 @@ class _AgreementView:
             "rationale": _text(self.regime.wording(rule, "rationale"), self.lang),
             "criticism": _text(rule.criticism, self.lang) if rule.criticism else "",
             "recommendation": _text(self.regime.wording(rule, "recommendation"), self.lang),
-            "question": self.question(f) if f.verdict == Verdict.ungeklaert else "",
-            "question_ref": self.w("see_question", n=self.question_numbers[f.id])
-            if f.id in self.question_numbers else "",
-            "question_anchor": f"{self.anchor}-q{self.question_numbers[f.id]}" if f.id in self.question_numbers
+            "question": "",  # the questions are printed once, in the Klärungsbedarf (see question_ref)
+            "question_ref": self.question_ref(f.id),
+            "question_anchor": f"{self.anchor}-q{self.question_numbers[f.id][0]}" if f.id in self.question_numbers
             else "",
             "chain": [self.link(rid) for rid in f.chain],
             "waiver": waiver,
             "location": self.location(f, evidence),
         }
+
+    def question_ref(self, rule_id: str) -> str:
+        numbers = self.question_numbers.get(rule_id)
+        if not numbers:
+            return ""
+        if len(numbers) == 1:
+            return self.w("see_question", n=numbers[0])
+        return self.w("see_questions", list=", ".join(str(n) for n in numbers))
+
+    def question_views(self, views: dict) -> list[dict]:
+        out = []
+        for q in self.r.questions:
+            rules = [self.link(rule_id) for rule_id in q.rules]
+            missing = self.missing_rows([Missing(f.path, f.line, f.column) for f in q.fields])
+            out.append({"n": q.n, "anchor": f"{self.anchor}-q{q.n}", "label": self.w("question_n", n=q.n),
+                        "question": q.text(self.lang) + (f" ({q.section})" if q.section else ""),
+                        "severity": {"key": q.severity.value, "label": label(SEVERITY, q.severity.value, self.lang)},
+                        "stage": q.stage, "kind": q.kind, "rules": rules,
+                        "id": ", ".join(q.rules), "finding_anchor": rules[0]["anchor"] if rules else "",
+                        "title": rules[0]["title"] if len(rules) == 1 else "",
+                        "missing": missing})
+        return out
 
     def waiver_notes(self) -> list[dict]:
         return [_note_view(n, self.lang) | {"rule_link": self.link(n.waiver.rule) if n.waiver.rule in self.by_id
@@ -983,15 +1005,7 @@ class _AgreementView:
     def build(self) -> dict:
         views = {f.id: self.finding(f) for f in self.findings}
         open_ = [views[f.id] for f in self.findings if f.verdict in (Verdict.verletzt, Verdict.ungeklaert)]
-        questions = []
-        for f in self.findings:
-            if f.verdict != Verdict.ungeklaert:
-                continue
-            v = views[f.id]
-            questions.append({"n": self.question_numbers[f.id], "anchor": v["question_anchor"],
-                              "label": self.w("question_n", n=self.question_numbers[f.id]),
-                              "id": f.id, "finding_anchor": v["anchor"], "title": v["title"],
-                              "severity": v["severity"], "question": v["question"], "missing": v["missing"]})
+        questions = self.question_views(views)
         waived = [views[f.id] for f in self.findings if f.verdict == Verdict.ausgenommen]
         text_width = {
             "id": max((len(v["id"]) for v in open_ + waived), default=0),

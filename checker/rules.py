@@ -229,6 +229,7 @@ class CompiledRule:
     violated: list[list[Lit]]
     paths: tuple[str, ...]  # every path the rule reads, for "what would decide it"
     uses_conclusions: tuple[str, ...]
+    appl_paths: tuple[str, ...] = ()  # the paths its applicability (applies_to) reads
 
     @property
     def id(self) -> str:
@@ -394,7 +395,8 @@ def compile_rule(rule: Rule, file: str, order: int, reg: Registry, params: dict[
         raise RuleFileError(file, rule.id, str(exc)) from None
     paths = tuple(dict.fromkeys(_paths(cond) + (_paths(appl) if appl else [])))
     return CompiledRule(rule, file, order, applies_true, applies_false, holds, violated, paths,
-                        tuple(sorted(parser.used_conclusions)))
+                        tuple(sorted(parser.used_conclusions)),
+                        tuple(dict.fromkeys(_paths(appl))) if appl else ())
 
 
 def _check_tests(rule: Rule, file: str) -> None:
@@ -511,7 +513,11 @@ def build_ruleset(catalogue: Catalogue) -> None:
     ruleset: dict[str, dict] = {}
     actions: dict[str, tuple[str, str, list[Lit]]] = {}
     for rule in catalogue.rules:
-        for kind, dnf in (("holds", rule.holds), ("violated", rule.violated), ("na", rule.applies_false)):
+        # "applies": the applicability is known to hold (only for rules with applies_to); an
+        # ungeklärt rule without it asks its applicability question first (verdicts.questions)
+        applies = rule.applies_true if rule.rule.applies_to is not None else []
+        for kind, dnf in (("holds", rule.holds), ("violated", rule.violated), ("na", rule.applies_false),
+                          ("applies", applies)):
             n = 0
             for conj in dnf:
                 for variant in merge_conjunct(conj, rule.id):

@@ -128,6 +128,7 @@ class AgreementResult:
     overall: str
     waiver_notes: list[WaiverNote]
     check_date: str
+    questions: list = field(default_factory=list)  # checker.questions.Question, in order
 
     def counts(self) -> dict[str, int]:
         out = {v.value: 0 for v in Verdict}
@@ -520,8 +521,13 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
             notes.append(WaiverNote("unused", waiver))
         else:
             finding.underlying, finding.verdict, finding.waiver = finding.verdict, Verdict.ausgenommen, waiver
+    from checker.questions import build_questions
+
+    applies_known = {rule_id for rule_id, matches in outcome.matches.items()
+                     if any(m.kind in ("applies", "holds", "violated") for m in matches)}
+    questions = build_questions(findings, applies_known=applies_known, agreement=agreement)
     return AgreementResult(path, sha256, agreement, findings, overall_verdict(findings), notes,
-                           check_date.isoformat())
+                           check_date.isoformat(), questions)
 
 
 def severity_at_least(severity: Severity, threshold: Severity) -> bool:

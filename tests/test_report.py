@@ -416,7 +416,7 @@ def test_questions_from_rule_or_generated_from_title(small):
     result = small_result(small)
     md = render_report([result], "markdown", run=RUN)
     section = md.split("## 5 Klärungsbedarf", 1)[1].split("## 6 ", 1)[0]
-    assert "**Frage 1:** Was regelt die Vereinbarung zu „Nachverhandlung" in section
+    assert "**Frage 1:** Was regelt der Entwurf zu „Nachverhandlung" in section
     assert "**Frage 2:** Mit welcher Frist kann gekündigt werden?" in section
     assert "- `clauses.renegotiation.status` – Nachverhandlung bei unvorhergesehener Veränderung: Regelung" in section
     assert "- `clauses.termination.notice_months` – Kündigungsfrist in Monaten" in section

@@ -1,0 +1,305 @@
+"""The questions that decide the open (ungeklärt) rules, one per deciding fact.
+
+Every ungeklärt rule lists the inputs that would decide it (``Finding.missing``). Asked
+rule by rule, the same fact comes up again and again (Nachfinanzierung through about seven
+rules) and rules whose applicability is itself unknown ask questions that presume the thing
+exists. Here the open rules become one list of questions:
+
+1. **Applicability first.** A rule with ``applies_to`` whose applicability is not known to
+   hold (the engine's ``applies`` match did not fire) contributes only the inputs of its
+   applicability ("Gibt es SAJF/SHA-Angebote im Budget?"), never its inner questions.
+2. **One question per deciding fact.** Inputs are grouped by the fact they belong to
+   (:func:`fact_key`): a clause (status and details), a list (the services, the
+   Teilbudgets), the term and dates, or one field. A rule that waits for another rule's
+   conclusion is attached to that rule's facts, so every open rule, and in particular every
+   open blocker, is covered by at least one question.
+3. **Ordered by what the answer can change**: the highest severity among the rules it
+   decides (blockers first), then how many blockers, then how many rules, then the place in
+   the file.
+
+The shape of one question (JSON report ``agreements[].questions``)::
+
+    {"n": 1,                                  # position, 1-based (the order)
+     "key": "clauses.schiedsstelle",          # the deciding fact (stable, for tools)
+     "kind": "klausel",                       # klausel | anwendbarkeit | angabe
+     "stage": 1,                              # 1 decides a blocker (whether it can be signed at
+                                              # all), 2 a major rule (Auflagen), 3 only minor
+                                              # rules and recommendations (never the verdict)
+     "text": {"de": "...", "en": "..."},      # plain language, never an internal path
+     "section": "§ 12",                       # the agreement's own reference, or null
+     "severity": "blocker",                   # highest severity among the rules decided
+     "rules": ["DWH-SK-SCHIEDSSTELLE-JH"],    # every rule the answer decides, severity order
+     "fields": [{"path": "clauses.schiedsstelle.status", "line": 310, "column": 5}]}
+                                              # deciding fields; line/column where the file
+                                              # has them (or the nearest enclosing entry)
+"""
+
+from __future__ import annotations
+
+import typing
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from pydantic import BaseModel
+
+from checker.model import Agreement
+from checker.rules import SEVERITY_ORDER, Severity, Verdict
+
+KIND_CLAUSE = "klausel"
+KIND_APPLICABILITY = "anwendbarkeit"
+KIND_FACT = "angabe"
+
+
+@dataclass(frozen=True)
+class QuestionField:
+    path: str
+    line: Optional[int] = None
+    column: Optional[int] = None
+
+
+@dataclass
+class Question:
+    n: int
+    key: str
+    kind: str
+    stage: int  # 1: decides a blocker; 2: a major rule; 3: only minor rules and recommendations
+    text_de: str
+    text_en: str
+    section: Optional[str]
+    severity: Severity
+    rules: list[str]
+    fields: list[QuestionField] = field(default_factory=list)
+
+    def text(self, lang: str) -> str:
+        return self.text_de if lang == "de" else self.text_en
+
+
+# Facts that several fields describe together (one look at one part of the draft answers them):
+# prefix -> key. Their questions list the missing details ("Dazu: ...").
+_GROUPS = (
+    ("meta.period", "meta.period"),
+    ("meta.signing_date", "meta.period"),
+    ("meta.draft_date", "meta.period"),
+    ("budget.period_months", "meta.period"),
+    ("model", "model"),
+    ("budget.amount_per_year", "budget.amount"),
+    ("budget.amount_total", "budget.amount"),
+    ("budget.amount_stated", "budget.amount"),
+    ("budget.calculation_basis", "budget.amount"),
+    ("budget.previous_year_actual_costs", "budget.amount"),
+    ("budget.reduction_reason", "budget.amount"),
+    ("budget.reduction_reason_given", "budget.amount"),
+    ("budget.teilbudgets", "budget.structure"),
+    ("budget.earmarks", "budget.structure"),
+    ("budget.payout", "budget.payout"),
+    ("budget.bonus", "budget.payout"),
+)
+_DETAILED = {"model", "budget.amount", "budget.structure", "budget.payout", "parties.takers", "services"}
+
+# Hand-written questions for the facts most rules turn on (de, en); others are generated
+_TEXTS = {
+    "field_of_work": ("Welches Arbeitsfeld betrifft die Vereinbarung (Kinder- und Jugendhilfe, "
+                      "Eingliederungshilfe, Sozialhilfe)?",
+                      "Which field of work does the agreement concern (youth welfare, integration assistance, "
+                      "social assistance)?"),
+    "meta.land": ("In welchem Bundesland gilt die Vereinbarung?", "In which Land does the agreement apply?"),
+    "meta.period": ("Welche Laufzeit hat die Vereinbarung (Beginn, Ende oder Dauer) und für welchen Zeitraum "
+                    "gilt das Budget? Ohne Beginn: wann wurde sie unterzeichnet oder entworfen?",
+                    "What is the agreement's term (start, end or duration) and the budget period? Without a "
+                    "start: when was it signed or drafted?"),
+    "model": ("Wie ist das Budgetmodell angelegt: Form (Trägerbudget, Sozialraumbudget, verwaltungsintern …), "
+              "wer hält und wer bewirtschaftet das Budget, wie wird es auf die Träger verteilt (ein Träger, "
+              "Trägerverbund, Gewährleistungsträger, gemeinnützige Gesellschaft, Einzelvereinbarungen)?",
+              "How is the budget model set up: form (provider budget, area budget, kept in the administration "
+              "…), who holds and who manages the budget, how is it allocated to providers (one provider, a "
+              "network, a guarantor, a non-profit company, individual agreements)?"),
+    "services": ("Welche Leistungen umfasst das Budget (z. B. Hilfen zur Erziehung, SAJF/SHA-Angebote, offene "
+                 "Angebote), jeweils mit oder ohne individuellen Rechtsanspruch und ambulant, teilstationär "
+                 "oder stationär?",
+                 "Which services does the budget cover (e.g. educational support, SAJF/SHA offers, open "
+                 "services), each with or without an individual legal claim, and in which setting?"),
+    "budget.amount": ("Wie hoch ist das Budget und wie ist es berechnet (Betrag pro Jahr oder für den Zeitraum, "
+                      "Berechnungsgrundlage, Kosten des Vorjahres, Begründung einer Kürzung)?",
+                      "How large is the budget and how is it calculated (amount per year or for the period, "
+                      "basis of calculation, last year's costs, reason for a reduction)?"),
+    "budget.structure": ("Wie ist das Budget aufgeteilt: Teilbudgets (Betrag, Anteil, Zweck, wer sie hält) und "
+                         "Zweckbindungen (wofür, welcher Anteil, auf welcher Grundlage)?",
+                         "How is the budget divided: partial budgets (amount, share, purpose, holder) and "
+                         "earmarks (for what, which share, on which base)?"),
+    "budget.payout": ("Wie und unter welchen Bedingungen wird das Budget ausgezahlt (unbedingter Anteil, bedingte "
+                      "Anteile mit ihren Bedingungen, Raten, Leistungsbonus)?",
+                      "How and on which conditions is the budget paid out (unconditional share, conditional "
+                      "shares with their conditions, instalments, performance bonus)?"),
+    "parties.takers": ("Wer sind die Budgetnehmer (Art des Trägers, Wertorientierung, Rolle, Verankerung im "
+                       "Sozialraum)?", "Who are the budget holders (kind of provider, value orientation, role, "
+                       "anchoring in the area)?"),
+}
+
+_STATUS_HINT = ("vereinbart, ausgeschlossen oder fehlt im Entwurf", "agreed, excluded or absent from the draft")
+
+
+def fact_key(path: str) -> Optional[str]:
+    """The fact a missing input belongs to (None for another rule's conclusion)."""
+    if path.startswith("conclusions."):
+        return None
+    if path.startswith("clauses."):
+        return ".".join(path.split(".")[:2])
+    if "[" in path:
+        path = path[: path.index("[")]
+    for prefix, key in _GROUPS:
+        if path == prefix or path.startswith(prefix + "."):
+            return key
+    parts = path.split(".")
+    return ".".join(parts[:2]) if len(parts) > 2 else path
+
+
+@typing.no_type_check
+def _description(path: str) -> str:
+    """The model's (German) description of a path, '' if none."""
+    node: Any = Agreement
+    desc = ""
+    for part in path.replace("[]", "").split("."):
+        part = part.split("[")[0]
+        if node is None or part not in getattr(node, "model_fields", {}):
+            return desc
+        info = node.model_fields[part]
+        desc = info.description or desc
+        node = _model_of(info.annotation)
+    return desc
+
+
+def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        found = _model_of(argument)
+        if found:
+            return found
+    return None
+
+
+def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, str]]) -> tuple[str, str]:
+    if key in _TEXTS:
+        de, en = _TEXTS[key]
+        if key in _DETAILED:
+            details = [d for d in dict.fromkeys(_description(_generic(p)) for p in paths) if d]
+            if details:
+                de += " Offen: " + "; ".join(details) + "."
+                en += " Open: " + "; ".join(details) + "."
+        return de, en
+    if key.startswith("clauses."):
+        what = _description(key) or key.split(".", 1)[1]
+        details = [d for d in dict.fromkeys(_description(p) for p in paths if not p.endswith(".status")) if d]
+        if authored and kind != KIND_APPLICABILITY:
+            de, en = authored
+        else:
+            de = f"Was regelt der Entwurf zu „{what}“ ({_STATUS_HINT[0]})?"
+            en = f"What does the draft provide on “{what}” ({_STATUS_HINT[1]})?"
+        if details:
+            de += " Dazu: " + "; ".join(details) + "."
+            en += " Details: " + "; ".join(details) + "."
+        return de, en
+    if authored and kind != KIND_APPLICABILITY:
+        return authored
+    what = _description(key) or _description(paths[0]) or key
+    return f"Bitte angeben: {what}.", f"Please state: {what}."
+
+
+def build_questions(findings: Iterable, *, applies_known: set[str], agreement: Agreement) -> list[Question]:
+    """The questions for the ungeklärt findings (see the module docstring)."""
+    from checker.verdicts import _inputs  # the stated inputs of a derived path
+
+    findings = list(findings)
+    by_id = {f.id: f for f in findings}
+    concluded_by = {f.rule.rule.conclude: f for f in findings if f.rule.rule.conclude}
+
+    def asks(finding, seen: frozenset = frozenset()) -> tuple[list, bool]:
+        """(missing entries, applicability question?) of an open finding, conclusions followed."""
+        rule = finding.rule
+        appl_inputs = {p for path in rule.appl_paths for p in _inputs(path)}
+        appl_unknown = rule.rule.applies_to is not None and rule.id not in applies_known
+        chosen = finding.missing
+        if appl_unknown:
+            only = [m for m in finding.missing if _generic(m.path) in appl_inputs
+                    or any(_generic(m.path).startswith(a + "[") or _generic(m.path).startswith(a + ".")
+                           for a in appl_inputs)]
+            chosen = only or finding.missing
+        out: list = []
+        for m in chosen:
+            if m.path.startswith("conclusions."):
+                other = concluded_by.get(m.path.split(".", 1)[1])
+                if other is not None and other.id not in seen and other.verdict == Verdict.ungeklaert:
+                    out.extend(asks(other, seen | {finding.id})[0])
+            else:
+                out.append(m)
+        return out, appl_unknown and bool(chosen)
+
+    groups: dict[str, dict] = {}
+    for finding in findings:
+        if finding.verdict != Verdict.ungeklaert:
+            continue
+        missing, appl = asks(finding)
+        keys: dict[str, list] = {}
+        for m in missing:
+            key = fact_key(m.path)
+            if key:
+                keys.setdefault(key, []).append(m)
+        if not keys:  # nothing stated would decide it directly: ask the rule's own question
+            keys[f"rule:{finding.id}"] = []
+        own = {fact_key(m.path) for m in finding.missing} - {None}
+        only_key = next(iter(keys)) if len(keys) == 1 and own == set(keys) else None  # its own question fits
+        for key, entries in keys.items():
+            g = groups.setdefault(key, {"rules": {}, "fields": {}, "appl": None, "authored": None})
+            g["rules"][finding.id] = finding
+            g["appl"] = appl if g["appl"] is None else g["appl"] and appl  # only asked for applicability
+            for m in entries:
+                g["fields"].setdefault(m.path, m)
+            question = finding.rule.rule.question
+            if question is not None and key == only_key:
+                rank = SEVERITY_ORDER[finding.severity]
+                if g["authored"] is None or rank > g["authored"][0]:
+                    g["authored"] = (rank, (question.de, question.en))
+
+    questions: list[Question] = []
+    for key, g in groups.items():
+        rules = sorted(g["rules"].values(), key=lambda f: (-SEVERITY_ORDER[f.severity], f.id))
+        severity = rules[0].severity
+        if key.startswith("rule:"):
+            rule = rules[0].rule.rule
+            title = rule.question or rule.title
+            kind, de, en = KIND_FACT, title.de, title.en
+        else:
+            kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE if key.startswith("clauses.") else KIND_FACT
+            authored = g["authored"][1] if g["authored"] else None
+            de, en = _text(key, kind, list(g["fields"]), authored)
+        section = None
+        if key.startswith("clauses."):
+            clause = getattr(agreement.clauses, key.split(".", 1)[1], None)
+            section = getattr(clause, "section", None)
+        fields = [QuestionField(m.path, m.line, m.column) for m in g["fields"].values()]
+        stage = 1 if severity == Severity.blocker else 2 if severity == Severity.major else 3
+        questions.append(Question(0, key, kind, stage, de, en, section, severity, [f.id for f in rules], fields))
+    blockers = lambda q: sum(1 for r in q.rules if by_id[r].severity == Severity.blocker)  # noqa: E731
+    first_line = lambda q: min((f.line for f in q.fields if f.line), default=0)  # noqa: E731
+    questions.sort(key=lambda q: (-SEVERITY_ORDER[q.severity], -blockers(q), -len(q.rules),
+                                  q.kind != KIND_APPLICABILITY, first_line(q), q.key))
+    for n, q in enumerate(questions, 1):
+        q.n = n
+    return questions
+
+
+def _generic(path: str) -> str:
+    """``services[2].category`` -> ``services[].category``."""
+    out = []
+    i = 0
+    while i < len(path):
+        ch = path[i]
+        if ch == "[":
+            j = path.index("]", i)
+            out.append("[]")
+            i = j + 1
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
+

@@ -1,0 +1,110 @@
+"""The Klärungsbedarf as one list of questions: applicability first, one question per deciding fact,
+every open rule (and so every open blocker) covered, ordered by severity; printed once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from checker.check import check_file, evaluate
+from checker.cli import main
+from checker.loader import load_agreement
+from checker.model import AllocationModel
+from checker.questions import KIND_APPLICABILITY, fact_key
+from checker.rules import SEVERITY_ORDER, Severity, Verdict
+
+ROOT = Path(__file__).resolve().parent.parent
+CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
+HANNOVER = ROOT / "cases/source/issab-3-02-hannover.yaml"
+DATE = dt.date(2026, 1, 1)
+
+
+@pytest.fixture(scope="module")
+def results(catalogue):
+    return {p.name: check_file(str(p), catalogue, check_date=DATE) for p in CASES}
+
+
+def test_every_open_rule_is_covered_by_a_question(results):
+    for name, result in results.items():
+        open_rules = {f.id for f in result.findings if f.verdict == Verdict.ungeklaert}
+        covered = {rule for q in result.questions for rule in q.rules}
+        assert open_rules == covered, name  # in particular every open blocker
+
+
+def test_one_question_per_fact_in_order(results):
+    for name, result in results.items():
+        keys = [q.key for q in result.questions]
+        assert len(keys) == len(set(keys)), name
+        assert [q.n for q in result.questions] == list(range(1, len(keys) + 1))
+        ranks = [SEVERITY_ORDER[q.severity] for q in result.questions]
+        assert ranks == sorted(ranks, reverse=True), name
+        severity = {f.id: f.severity for f in result.findings}
+        for q in result.questions:
+            assert q.severity == max((severity[r] for r in q.rules), key=SEVERITY_ORDER.get)
+            assert q.stage == {Severity.blocker: 1, Severity.major: 2}.get(q.severity, 3)
+
+
+def test_question_texts_never_name_internal_paths(results):
+    internal = re.compile(r"\b(clauses|conclusions|derived|budget|model|meta)\.[a-z_]+|\b[a-z]+_[a-z_]+\b")
+    for name, result in results.items():
+        for q in result.questions:
+            for text in (q.text_de, q.text_en):
+                assert not internal.search(text), (name, q.key, text)
+
+
+def test_nachfinanzierung_is_asked_once_for_all_its_rules(results):
+    hannover = results["issab-3-02-hannover.yaml"]
+    (overspending,) = [q for q in hannover.questions if q.key == "clauses.overspending"]
+    assert {"ISSAB-VR-NACHFINANZIERUNG", "ISSAB-VR-KEIN-DECKEL", "ISSAB-KR-RECHTSANSPRUCH-DECKEL"} <= set(
+        overspending.rules)
+    assert overspending.severity == Severity.blocker
+    assert all(f.path.startswith("clauses.overspending.") for f in overspending.fields)
+
+
+def test_unknown_applicability_asks_only_the_applicability(catalogue):
+    """Nothing says how the budget is allocated: the allocation-model rules ask about the model,
+    never about their inner clauses (subcontractors, liability of a company)."""
+    result = check_file(str(HANNOVER), catalogue, check_date=DATE)
+    rule_of = {rule: q for q in result.questions for rule in q.rules}
+    for rule in ("ISSAB-AM-GEWAEHRLEISTUNG-SUBUNTERNEHMER", "ISSAB-AM-GESELLSCHAFT-REGELN"):
+        assert result.finding(rule).verdict == Verdict.ungeklaert
+        assert rule_of[rule].key == "model"
+        assert all(rule not in q.rules for q in result.questions if q.key != "model")
+    assert not [q for q in result.questions if q.key in ("clauses.subcontracting", "clauses.entity_governance")]
+
+
+def test_known_applicability_asks_the_inner_question(catalogue):
+    loaded = load_agreement(HANNOVER)
+    agreement = loaded.agreement.model_copy(deep=True)
+    agreement.model.allocation_model = AllocationModel.gewaehrleistungstraeger
+    result = evaluate(agreement, catalogue, check_date=DATE)
+    (q,) = [q for q in result.questions if "ISSAB-AM-GEWAEHRLEISTUNG-SUBUNTERNEHMER" in q.rules]
+    assert q.key == "clauses.subcontracting" and q.kind != KIND_APPLICABILITY
+
+
+def test_fact_keys():
+    assert fact_key("clauses.overspending.mode") == "clauses.overspending"
+    assert fact_key("services[2].category") == "services"
+    assert fact_key("meta.signing_date") == fact_key("meta.period.start") == "meta.period"
+    assert fact_key("model.allocation_model") == "model"
+    assert fact_key("budget.payout.conditional_shares[0].share_percent") == "budget.payout"
+    assert fact_key("conclusions.budget_not_capped") is None
+
+
+def test_json_questions_and_human_report_print_them_once(capsys, monkeypatch, catalogue):
+    monkeypatch.setattr("checker.rules.load_catalogue", lambda *a, **k: catalogue)
+    main(["check", "--no-config", "--date", "2026-01-01", "-f", "json", str(HANNOVER)])
+    questions = json.loads(capsys.readouterr().out)["agreements"][0]["questions"]
+    first = questions[0]
+    assert set(first) == {"n", "key", "kind", "stage", "text", "section", "severity", "rules", "fields"}
+    assert set(first["text"]) == {"de", "en"} and first["severity"] == "blocker"
+    assert all(set(f) == {"path", "line", "column"} for f in first["fields"])
+    main(["check", "--no-config", "--date", "2026-01-01", "-f", "markdown", str(HANNOVER)])
+    md = capsys.readouterr().out
+    for q in questions:
+        assert md.count(q["text"]["de"]) == 1, q["key"]
+    assert "siehe Klärungsbedarf, Frage" in md
