@@ -631,21 +631,32 @@ def fact_filter(fact: str) -> list[dict]:
 TRIGGER_FANOUT = 200  # durable_rules links one alpha node to at most 256 rules (BETA_LIST_LENGTH)
 
 
+def needs_trigger(lits: list[Lit]) -> bool:
+    """Whether a conjunction must join the trigger fact: it has a negated pattern (durable_rules
+    decides a negation as soon as the first facts arrive, so it must wait for all data), or no
+    positive pattern at all (a rule of negations alone spins forever; an empty one has nothing
+    to match)."""
+    return any(l.negated for l in lits) or not lits
+
+
 def to_durable(lits: list[Lit], trigger_group: int = 0) -> dict:
     """One conjunction as a durable_rules rule body ``{"all": [...]}``.
 
     Order: agreement, clauses, conclusions, positive items, the trigger, then
-    negated patterns; every rule thus has a positive pattern and joins the
-    trigger fact that is asserted after all data. Rules are spread over several
-    trigger facts (``g``) because durable_rules refuses to link one pattern to
-    more than 256 rules.
+    negated patterns. Only conjunctions that need it (see ``needs_trigger``) join
+    the trigger fact, which is asserted after all data; the others fire as soon
+    as their facts are there (positive patterns only: a match never goes away as
+    more facts arrive), so every rule still has a positive pattern. Rules are
+    spread over several trigger facts (``g``) because durable_rules refuses to
+    link one pattern to more than 256 rules.
     """
     positive = sorted((l for l in lits if not l.negated), key=lambda l: alias_rank(l.alias))
     negated = [l for l in lits if l.negated]
     patterns = []
     for lit in positive:
         patterns.append({lit.alias: _and(fact_filter(lit.fact) + list(lit.exprs))})
-    patterns.append({"t": {"$and": [{"fk": "trigger"}, {"g": trigger_group}]}})
+    if needs_trigger(lits):
+        patterns.append({"t": {"$and": [{"fk": "trigger"}, {"g": trigger_group}]}})
     for lit in negated:
         patterns.append({f"{lit.alias}$not": _and(fact_filter(lit.fact) + list(lit.exprs))})
     return {"all": patterns}

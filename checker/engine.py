@@ -251,8 +251,12 @@ def check_safe(ruleset: dict) -> None:
 
 
 def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None], deadline: float,
-          max_actions: int, errors: list[str], decode: Callable[[str], dict] = json.loads) -> int:
-    """Pull and handle pending actions of one session until none is left. Returns the count."""
+          max_actions: int, errors: list[str], decode: Callable[[str], dict] = json.loads,
+          unread: frozenset = frozenset()) -> int:
+    """Pull and handle pending actions of one session until none is left. Returns the count.
+
+    An action of a rule named in ``unread`` (one whose matched facts nobody reads) is not
+    decoded: its message ``{"NAME":{...}}`` names one rule, and the handler gets no facts."""
     count = 0
     result = dre.start_action_for_state(handle, state_handle)
     while result:
@@ -262,7 +266,9 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
             raise EvaluationTimeout(errors + [
                 f"Auswertung nach {count - 1} Aktionen abgebrochen: Aktionslimit ({max_actions}) überschritten "
                 "(eine Regel feuert endlos)"])
-        message = decode(result[1])
+        text = result[1]
+        name = text[2:text.find('"', 2)] if text.startswith('{"') else ""
+        message = {name: {}} if name in unread else decode(text)
         for name, matched in message.items():
             try:
                 on_action(name, matched)
@@ -352,6 +358,9 @@ class Engine:
         # Fact properties no rule pattern names cannot change a match; they are not sent to the
         # engine (smaller facts to parse, store and echo back). The facts in RawOutcome stay whole.
         self._keep = fact_keys(catalogue)
+        # Actions whose evidence reads nothing from the matched facts need not be decoded.
+        from checker.verdicts import reads_facts
+        self._unread = frozenset([END_RULE] + [name for name in catalogue.actions if not reads_facts(catalogue, name)])
 
     def evaluate(self, agreement: Agreement) -> RawOutcome:
         sid = str(next(self._sids))
@@ -373,10 +382,13 @@ class Engine:
         decode = _decoder(engine_json(sent[0]), sent[0]) if sent else json.loads
         try:
             state = dre.assert_facts(self.handle, engine_json(sent))[1]
-            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode)
-            triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
-            state = dre.assert_facts(self.handle, json.dumps(triggers))[1]
-            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode)
+            outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode,
+                                     self._unread)
+            if self.catalogue.trigger_groups:
+                triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
+                state = dre.assert_facts(self.handle, json.dumps(triggers))[1]
+                outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode,
+                                         self._unread)
         finally:
             self._end_session(sid)
         if errors:

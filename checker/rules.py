@@ -35,6 +35,7 @@ from checker.conditions import (
     TRIGGER_FANOUT,
     Parser,
     merge_conjunct,
+    needs_trigger,
     to_durable,
 )
 from checker.facts import Registry, registry
@@ -512,6 +513,7 @@ def build_ruleset(catalogue: Catalogue) -> None:
 
     ruleset: dict[str, dict] = {}
     actions: dict[str, tuple[str, str, list[Lit]]] = {}
+    triggered = 0  # rules that join a trigger fact
     for rule in catalogue.rules:
         # "applies": the applicability is known to hold (only for rules with applies_to); an
         # ungeklärt rule without it asks its applicability question first (verdicts.questions)
@@ -523,7 +525,8 @@ def build_ruleset(catalogue: Catalogue) -> None:
                 for variant in merge_conjunct(conj, rule.id):
                     name = f"{rule.id}#{kind}#{n}"
                     n += 1
-                    ruleset[name] = to_durable(variant, len(ruleset) // TRIGGER_FANOUT)
+                    ruleset[name] = to_durable(variant, triggered // TRIGGER_FANOUT)
+                    triggered += needs_trigger(variant)
                     actions[name] = (rule.id, kind, variant)
     try:
         check_safe(ruleset)
@@ -539,7 +542,7 @@ def build_ruleset(catalogue: Catalogue) -> None:
     catalogue.actions = actions
     catalogue.checked_ruleset = json.dumps(ruleset, ensure_ascii=False)
     catalogue.fact_keys = fact_keys(catalogue)
-    catalogue.trigger_groups = len(ruleset) // TRIGGER_FANOUT + 1
+    catalogue.trigger_groups = -(-triggered // TRIGGER_FANOUT)
 
 
 def ruleset_json(catalogue: Catalogue) -> str:

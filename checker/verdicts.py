@@ -296,6 +296,12 @@ def _evidence_plan(catalogue: Catalogue, action: str) -> tuple:
     return plan
 
 
+def reads_facts(catalogue: Catalogue, action: str) -> bool:
+    """Whether the evidence of a match of ``action`` reads anything from the matched facts
+    (the engine does not decode the facts of the other actions)."""
+    return any(step[0] not in (_NEGATED, _PLAIN) for step in _evidence_plan(catalogue, action))
+
+
 def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> list[Evidence]:
     """The evidence of one match, by its plan (see _evidence_plan); each (path, note) once."""
     out: list[Evidence] = []
