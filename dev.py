@@ -140,6 +140,8 @@ def lock(keep: bool) -> int:
 def main(argv: list[str]) -> int:
     if argv[:1] == ["lock"]:
         return lock(keep="--keep" in argv[1:])
+    if argv[:1] == ["fuzz"]:  # python3 dev.py fuzz --seconds N --seed S (see tests/fuzz.py)
+        return subprocess.run([str(_python(ensure_env())), "-m", "tests.fuzz", *argv[1:]], cwd=ROOT).returncode
     if argv[:1] == ["test"]:
         args = argv[1:]
         env = latest_env() if "--latest" in args else ensure_env()
