@@ -96,6 +96,22 @@ DERIVED = {
     "derived.services_subjektbezogen": ("bool", "Mindestens eine Leistung ist subjektbezogen (Rechtsanspruch)"),
     "derived.services_objektbezogen": ("bool", "Mindestens eine Leistung ist objektbezogen (Infrastruktur)"),
     "derived.services_sajf_sha": ("bool", "Mindestens eine Leistung ist ein SAJF/SHA-Angebot"),
+    # Facts that follow from the structure of the model, whatever field records them (issue 10):
+    "derived.access_restricted": (
+        "bool",
+        "Zugang anderer Träger beschränkt: Exklusivität oder eine vorrangige Fallzuweisungsquote für die "
+        "Budgetnehmer (false: Exklusivität ausdrücklich nein und keine Quote über 0 %)",
+    ),
+    "derived.choice_restricted_by_quota": (
+        "bool",
+        "Eine vorrangige Fallzuweisungsquote für die Budgetnehmer lenkt Fälle an der Wahl vorbei (true: Quote "
+        "über 0 %; false: keine Quote angegeben oder 0 %)",
+    ),
+    "derived.provider_decides_on_granting": (
+        "bool",
+        "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, oder Gewährung und "
+        "Leistungserbringung sind nicht getrennt (Rollentrennung ausgeschlossen)",
+    ),
 }
 
 
@@ -355,6 +371,18 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
             found = _some(services, field, value)
             if found is not None:
                 out[path.removeprefix("derived.")] = found
+    access = agreement.clauses.provider_access
+    quota = access.referral_quota_percent
+    if access.exclusivity is True or (quota is not None and quota > 0):
+        out["access_restricted"] = True
+    elif access.exclusivity is False:
+        out["access_restricted"] = False
+    out["choice_restricted_by_quota"] = quota is not None and quota > 0
+    decides = agreement.clauses.public_body_decides.provider_decides_on_granting
+    if decides is True or agreement.clauses.role_separation.status == ClauseStatus.ausgeschlossen:
+        out["provider_decides_on_granting"] = True
+    elif decides is False:
+        out["provider_decides_on_granting"] = False
     takers = agreement.parties.takers if agreement.parties else None
     if takers:
         if all(t.kind is not None for t in takers):
@@ -362,6 +390,32 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
         if all(t.wertorientierung for t in takers):
             out["wertorientierungen_count"] = len({t.wertorientierung.strip().lower() for t in takers})
     return {f"derived{SEP}{k}": v for k, v in out.items()}
+
+
+# Values implied by other stated values, used where the format's own field is not stated:
+# model path -> (fact key, value, the stated inputs, why). The evidence shows the derivation.
+IMPLIED_NOTES = {
+    "budget.payout.conditional_shares": (
+        "keine (abgeleitet: der unbedingte Anteil beträgt 100 %)",
+        "none (derived: the unconditional share is 100 %)",
+        ["budget.payout.unconditional_share_percent"],
+    ),
+}
+
+
+def implied_values(agreement: Agreement) -> dict[str, Any]:
+    """Engine facts implied by other stated facts (only where the field itself is not stated)."""
+    out: dict[str, Any] = {}
+    payout = agreement.budget.payout if agreement.budget else None
+    if payout and payout.conditional_shares is None and (payout.unconditional_share_percent or 0) >= 100:
+        out[f"budget{SEP}payout{SEP}conditional_shares{SEP}count"] = 0  # 100 % unconditional: none
+    return out
+
+
+def implied_paths(agreement: Agreement) -> set[str]:
+    """The model paths of :func:`implied_values` that apply to ``agreement``."""
+    keys = implied_values(agreement)
+    return {path for path in IMPLIED_NOTES if path.replace(".", SEP) + SEP + "count" in keys}
 
 
 @lru_cache(maxsize=1)
@@ -376,6 +430,8 @@ def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
     items: list[tuple[str, int, BaseModel]] = []
     _flatten(agreement, Agreement, main, items=items, skip=EXCLUDED_TOP | {"clauses"})
     main.update(derived_values(agreement))
+    for key, value in implied_values(agreement).items():
+        main.setdefault(key, value)
     facts = [main]
     for name in _clause_names():
         clause = getattr(agreement.clauses, name)

@@ -275,6 +275,7 @@ _W: dict[str, tuple[str, str]] = {
 _NOTES_EN = {
     "kein Eintrag erfüllt die Bedingung": "no entry meets the condition",
     "kein Eintrag widerspricht der Bedingung": "no entry contradicts the condition",
+    "keine (abgeleitet: der unbedingte Anteil beträgt 100 %)": "none (derived: the unconditional share is 100 %)",
 }
 
 _CLAUSE_PARTS = {

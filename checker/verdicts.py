@@ -19,7 +19,7 @@ from typing import Any, Iterable, Optional
 from pydantic import BaseModel
 
 from checker.engine import RawOutcome
-from checker.facts import COLLECTION, INDEX, SOME_DERIVED
+from checker.facts import COLLECTION, IMPLIED_NOTES, INDEX, implied_paths, SOME_DERIVED
 from checker.model import Agreement, ClauseStatus, Waiver
 from checker.rules import SEVERITY_ORDER, Catalogue, CompiledRule, Severity, Verdict
 
@@ -43,6 +43,10 @@ DERIVED_INPUTS = {
     "derived.services_subjektbezogen": ["services[].claim"],
     "derived.services_objektbezogen": ["services[].claim"],
     "derived.services_sajf_sha": ["services[].category"],
+    "derived.access_restricted": ["clauses.provider_access.exclusivity", "clauses.provider_access.referral_quota_percent"],
+    "derived.choice_restricted_by_quota": ["clauses.provider_access.referral_quota_percent"],
+    "derived.provider_decides_on_granting": ["clauses.public_body_decides.provider_decides_on_granting",
+                                             "clauses.role_separation.status"],
 }
 
 # Overall verdicts, from the worst (see overall_verdict)
@@ -228,6 +232,7 @@ class _Context:
         self.locations = locations
         self.catalogue = catalogue
         self._plain: dict[str, Evidence] = {}
+        self.implied = implied_paths(agreement)  # model paths whose value is implied (checker.facts)
         self._values: dict[str, Any] = {}
         self._places: dict[str, tuple] = {}
 
@@ -314,7 +319,12 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
         elif kind == _NEGATED:
             out.append(ctx.evidence(step[1], note=step[2], value=None))
         elif kind == _COUNT:
-            out.append(ctx.evidence(step[2], value=facts.get(step[1], empty).get(step[3])))
+            if step[2] in ctx.implied:  # not stated, implied by other facts: say so, and name them
+                note, _en, inputs = IMPLIED_NOTES[step[2]]
+                out.append(ctx.evidence(step[2], note=note, value=None))
+                out.extend(ctx.evidence(p) for p in inputs)
+            else:
+                out.append(ctx.evidence(step[2], value=facts.get(step[1], empty).get(step[3])))
         elif kind == _CONCLUSION:
             out.append(ctx.evidence(step[2], rule=step[3], value=facts.get(step[1], empty).get("value")))
         elif kind == _DERIVED:

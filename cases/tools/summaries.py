@@ -106,8 +106,9 @@ SUMMARIES: dict[str, dict[str, str]] = {
                    "(major); the rules for Träger- and Sozialraumbudgets no longer apply (P3).",
     },
     D + "d04-exklusive-fallzuweisungsquote.yaml": {
-        "finding": "Exclusivity and an 80 % referral quota: the access and case-law blockers are verletzt; the "
-                   "monopoly rules now apply and are met (opening clause, new providers may join).",
+        "finding": "Exclusivity and an 80 % referral quota: the access and case-law blockers are verletzt, and the "
+                   "quota restricts the Wahlrecht (derived); the draft also keeps access open to new providers, a "
+                   "contradiction the consistency rule names; the monopoly rules apply and are met.",
     },
     D + "d05-schiedsstelle-ausgeschlossen.yaml": {
         "finding": "Schiedsstelle excluded: the blocker for (teil)stationary youth welfare is verletzt.",
