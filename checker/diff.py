@@ -2,7 +2,9 @@
 
 The comparison reads two Results (the one contract between evaluation and output) and pairs
 their findings by rule id: each side is one agreement, so (agreement, rule id) identifies a
-finding. Every rule that changed its verdict lands in exactly one category; rules whose verdict
+finding. Each side's finding also carries its file-independent fingerprint
+(:func:`checker.fingerprints.finding_fingerprint`, rule id and verdict), the same one the
+baseline of ``check --baseline`` and SARIF use, so that JSON output can be joined with them. Every rule that changed its verdict lands in exactly one category; rules whose verdict
 stayed the same are counted, and the ones still violated or still open are listed.
 """
 
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from checker.fingerprints import finding_fingerprint
 from checker.labels import OVERALL, SEVERITY, VERDICT, label
 from checker.rules import SEVERITY_ORDER, Severity, Verdict
 from checker.verdicts import AgreementResult, Finding
@@ -54,6 +57,8 @@ class Change:
     before: Optional[Verdict]
     after: Optional[Verdict]
     recommendation: str = ""
+    fingerprint_before: Optional[str] = None
+    fingerprint_after: Optional[str] = None
 
 
 @dataclass
@@ -92,7 +97,8 @@ def compare(old: AgreementResult, new: AgreementResult, lang: str = "de") -> Com
         rule = finding.rule.rule
         out.changes[key].append(Change(rule_id, getattr(rule.title, lang), finding.severity,
                                        b.verdict if b else None, a.verdict if a else None,
-                                       getattr(rule.recommendation, lang)))
+                                       getattr(rule.recommendation, lang),
+                                       finding_fingerprint(b) if b else None, finding_fingerprint(a) if a else None))
     for changes in out.changes.values():
         changes.sort(key=_key)
     return out
@@ -116,7 +122,8 @@ def to_document(comparison: Comparison, lang: str = "de") -> dict[str, Any]:
             "unchanged": comparison.unchanged},
         "changes": {key: [{"rule": c.rule, "title": c.title, "severity": c.severity.value,
                            "before": c.before.value if c.before else None,
-                           "after": c.after.value if c.after else None}
+                           "after": c.after.value if c.after else None,
+                           "fingerprint_before": c.fingerprint_before, "fingerprint_after": c.fingerprint_after}
                           for c in changes]
                     for key, changes in comparison.changes.items()},
     }

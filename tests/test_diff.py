@@ -70,6 +70,11 @@ def test_cli_diff_json(capsys):
     assert doc["changes"]["new_violation"][0]["rule"] == "DWH-SK-SCHIEDSSTELLE-JH"
     assert doc["changes"]["new_violation"][0]["before"] == "erfuellt"
     assert doc["old"]["file"] == GOOD and doc["new"]["file"] == NO_SCHIEDSSTELLE
+    from checker.fingerprints import _digest
+
+    change = doc["changes"]["new_violation"][0]
+    assert change["fingerprint_after"] == _digest("DWH-SK-SCHIEDSSTELLE-JH", "verletzt")
+    assert change["fingerprint_before"] == _digest("DWH-SK-SCHIEDSSTELLE-JH", "erfuellt")
 
 
 def test_cli_diff_bad_input(tmp_path, capsys):
