@@ -406,3 +406,42 @@ def test_answer_swaps_only_the_question_and_the_verdict(client, app):
     assert response.headers["HX-Trigger"] == "questionsChanged"
     interview = client.get(f"/r/hamburg.yaml/interview?d={d}").get_data(as_text=True)
     assert 'id="q-clauses-beneficiary-participation"' in interview  # Eingliederungshilfe only
+
+
+def test_open_questions_come_from_the_results_question_list(client, app, monkeypatch):
+    """Where the Result carries deduplicated questions, the verdict panel shows those (stages 1-2)."""
+    from dataclasses import dataclass, field as dc_field
+
+    from checker.rules import Severity
+
+    @dataclass
+    class Field:
+        path: str
+
+    @dataclass
+    class Question:
+        key: str
+        stage: int
+        severity: Severity
+        rules: list
+        section: str = ""
+        fields: list = dc_field(default_factory=list)
+
+        def text(self, lang):
+            return f"Frage zu {self.key}?"
+
+    bench = bench_of(app)
+    original = bench.evaluate
+
+    def with_questions(*args, **kwargs):
+        result = original(*args, **kwargs)
+        result.questions = [Question("clauses.schiedsstelle", 1, Severity.blocker, ["DWH-SK-SCHIEDSSTELLE-JH"],
+                                     "§ 12", [Field("clauses.schiedsstelle.status")]),
+                            Question("clauses.training", 3, Severity.minor, ["ISSAB-VS-FORTBILDUNG"])]
+        return result
+
+    monkeypatch.setattr(bench, "evaluate", with_questions)
+    page = client.get("/r/hamburg.yaml").get_data(as_text=True)
+    panel = page.split('id="open-questions"')[1].split("</ol>")[0]
+    assert 'href="#q-clauses-schiedsstelle">Frage zu clauses.schiedsstelle?</a>' in panel and "§ 12" in panel
+    assert "clauses.training" not in panel

@@ -595,7 +595,21 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         return list(out.values())
 
     def _open_questions(result: Any) -> list[dict]:
-        """Open questions that decide the verdict: one per interview question, blockers first."""
+        """Open questions that decide the verdict (blockers and major rules), blockers first: the
+        Result's deduplicated questions where it has them, else one per interview question."""
+        listed = getattr(result, "questions", None)
+        if listed is not None:
+            out = []
+            for question in listed:
+                if getattr(question, "stage", 1) > 2:  # decides only minor rules: never the verdict
+                    continue
+                paths = [f.path for f in getattr(question, "fields", [])] or [question.key]
+                asked = next((q for q in map(bench.plan.question_for_path, paths) if q is not None), None)
+                text = question.text(bench.lang) if callable(getattr(question, "text", None)) else str(question.key)
+                out.append({"anchor": asked.anchor if asked else "", "label": text,
+                            "severity": question.severity.value, "rules": list(question.rules),
+                            "section": getattr(question, "section", None) or ""})
+            return out
         by_question: dict[str, dict] = {}
         for f in sorted(result.findings, key=lambda f: (-SEVERITY_ORDER[f.severity], f.id)):
             if f.verdict != Verdict.ungeklaert or f.severity not in (Severity.blocker, Severity.major):
