@@ -30,14 +30,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
+import yaml
 from flask import Flask, abort
 
 from checker import __version__
 from checker import interview as iv
-from checker.loader import MAX_FILE_BYTES, InputError, load_agreement_bytes, validate
+from checker.loader import MAX_FILE_BYTES, InputError, load_agreement_bytes
 from checker.model import Agreement
 from checker.workspace import Workspace, sha256
 
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 MAX_REQUEST_BYTES = MAX_FILE_BYTES + 256 * 1024  # one agreement file plus the form around it
 MAX_DRAFTS = 100
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
@@ -145,7 +147,10 @@ class Workbench:
         usable = copy.deepcopy(draft.raw)
         for _attempt in range(20):
             try:
-                agreement = validate(Agreement, usable, {}, draft.name, self.lang)
+                # through the loader itself (from YAML text, as the saved file will be read), so that
+                # what the CLI accepts or refuses, and its messages, are the same here
+                text = yaml.dump(usable, Dumper=_Dumper, allow_unicode=True, sort_keys=False)
+                agreement = load_agreement_bytes(text.encode("utf-8"), draft.name, self.lang).agreement
                 break
             except InputError as err:
                 for item in err.errors:
