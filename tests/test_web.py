@@ -445,3 +445,21 @@ def test_open_questions_come_from_the_results_question_list(client, app, monkeyp
     panel = page.split('id="open-questions"')[1].split("</ol>")[0]
     assert 'href="#q-clauses-schiedsstelle">Frage zu clauses.schiedsstelle?</a>' in panel and "§ 12" in panel
     assert "clauses.training" not in panel
+
+
+def test_serve_creates_a_missing_workspace(monkeypatch, tmp_path, capsys):
+    from checker.web import server as server_module
+
+    class FakeServer:
+        server_port = 9999
+
+        def serve_forever(self):
+            raise KeyboardInterrupt
+
+        def server_close(self):
+            pass
+
+    monkeypatch.setattr("werkzeug.serving.make_server", lambda *a, **k: FakeServer())
+    assert server_module.serve(str(tmp_path / "neu"), port=0, open_browser=False) == 0
+    assert (tmp_path / "neu").is_dir() and "angelegt" in capsys.readouterr().err
+    assert server_module.serve(str(tmp_path / "a" / "b"), port=0, open_browser=False) == 2

@@ -222,6 +222,9 @@ def serve(workspace: str, *, host: str = "127.0.0.1", port: int = 8765, token: O
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request on the terminal
     root = Path(workspace)
+    if not root.exists() and root.parent.is_dir():
+        root.mkdir()
+        print(f"{workspace}: Arbeitsordner angelegt", file=sys.stderr)
     if not root.is_dir():
         print(f"{workspace}: kein Ordner (Arbeitsordner mit Vereinbarungen angeben)", file=sys.stderr)
         return 2
