@@ -581,7 +581,9 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         questions = _open_questions(result)
         deciding = {q["anchor"] for q in questions}
         unanswered = [q for q in iv.asked(bench.plan, result, draft.raw) if not _answered(draft.raw, q)]
-        following = next((q for q in unanswered if q.anchor in deciding), unanswered[0] if unanswered else None)
+        # the next unanswered question that decides the verdict; before the field of work is known,
+        # the next basic question
+        following = next((q for q in unanswered if q.anchor in deciding or not iv.started(draft.raw)), None)
         return {"overall": result.overall, "counts": result.counts(), "violated": violated,
                 "questions": questions, "timing": timing, "dirty": draft.dirty, "errors": len(draft.errors),
                 "next": {"anchor": following.anchor, "label": following.label} if following else None}
