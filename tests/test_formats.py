@@ -312,6 +312,35 @@ def test_hostile_strings_junit(hostile, tmp_path):
     assert "<script>alert(1)</script>" in skipped and "\\u001b[31m" in skipped and "\\u0000" in skipped
 
 
+def _reference_json(document) -> str:
+    """dump_json as it was before orjson: the reference the fast path must match byte for byte."""
+    text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)
+    return formats._JSON_UNSAFE.sub(formats._u_escape, text) + "\n"
+
+
+@pytest.mark.parametrize("document", [
+    {"b": [], "a": {}, "c": [1, {"x": None, "y": True}], "é": -0.0, "z": "\x00\x1f\x7f\u2028\ufeff\"\\/𝄞"},
+    [1e-5, 1.5e-7, 0.0001, 1e15, 1e16, 123456789.125, -2.5, 0.0, 5e-324, 1e300],
+    {"big": 2 ** 70, "small": -(2 ** 63), "max": 2 ** 63 - 1},
+    {"lone": "a\ud800b"},
+    {1: "integer key", 3: (1, 2.5)},
+    {"zweig": {"ä": 1, "a": 2, "Z": 3, "\U0001d11e": 4, "\uffff": 5}},
+])
+def test_dump_json_fast_path_writes_what_json_dumps_writes(document):
+    assert dump_json(document) == _reference_json(document)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_dump_json_refuses_nan_like_json_dumps(value):
+    with pytest.raises(ValueError):
+        dump_json({"a": [value]})
+
+
+def test_json_report_of_all_cases_is_what_json_dumps_writes(tmp_path, at_root):
+    code, text = run_check(tmp_path, "cases/")
+    assert text == _reference_json(json.loads(text))
+
+
 def test_escaping_helpers():
     assert xml_safe("a\x00b\x1bc\ud800\ufffe\u202e") == "a\\u0000b\\u001bc\\ud800\\ufffe\\u202e"
     assert xml_safe("Träger § 7\tok\n") == "Träger § 7\tok\n"
