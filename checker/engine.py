@@ -247,6 +247,25 @@ def check_safe(ruleset: dict) -> None:
                              "Eine der Bedingungen als abgeleiteten Wert (derived.*) formulieren")
 
 
+_CHECKED: set[str] = set()  # engine_json texts of rulesets that passed check_safe in this process
+
+
+def checked_json(ruleset: dict) -> str:
+    """``engine_json(ruleset)`` after ``check_safe(ruleset)``; the check is skipped when this
+    process has already checked a ruleset of exactly this text (the C core sees only the text).
+    The set lives in memory only: nothing read from disk can claim to have been checked."""
+    try:
+        text = engine_json(ruleset)
+    except Exception:
+        check_safe(ruleset)  # what is wrong with it, as before
+        raise
+    if text not in _CHECKED:
+        check_safe(ruleset)
+        if len(_CHECKED) < 16:
+            _CHECKED.add(text)
+    return text
+
+
 # --------------------------------------------------------------------------- driver
 
 
@@ -348,9 +367,9 @@ class Engine:
         self.max_actions = max_actions
         self.name = f"budgetcheck_{next(self._names)}"
         # Always checked here, whatever the catalogue says about itself: a catalogue read from the
-        # cache is data from disk, and a planted one must not reach the C core unchecked.
-        check_safe(catalogue.ruleset)
-        text = engine_json(catalogue.ruleset)
+        # cache is data from disk, and a planted one must not reach the C core unchecked. Only the
+        # text the C core gets is skipped if this process has checked exactly that text already.
+        text = checked_json(catalogue.ruleset)
         end = f"{json.dumps(END_RULE)}: {json.dumps(END_RULE_BODY)}"
         text = text[:-1] + (", " if catalogue.ruleset else "") + end + "}"  # == dict(ruleset, END_RULE=...)
         self.handle = dre.create_ruleset(self.name, text)

@@ -20,6 +20,7 @@ fixed sort orders, no dependence on dict or set order of the input.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import textwrap
 import typing
@@ -27,9 +28,11 @@ import unicodedata
 from decimal import Decimal
 from enum import Enum
 from functools import lru_cache
+from pathlib import Path
 from typing import Any, Iterable, Optional
 
 import jinja2
+import jinja2.bccache
 from markupsafe import Markup
 from pydantic import BaseModel
 
@@ -489,10 +492,69 @@ def _make_paint(color: bool):
     return paint
 
 
+class _TemplateCache(jinja2.BytecodeCache):
+    """Compiled templates in the catalogue's cache directory (``rules.cache_dir``), one set per
+    format (the compiled code depends on the environment's options): the first report of a
+    process then skips compiling its template (about 20 ms). Read only as the catalogue cache
+    is: a regular file of this user (O_NOFOLLOW, non-blocking, bounded) in a private directory
+    (0700, ours, not group/world-writable); Jinja checks the template's checksum and its own
+    and Python's version in every file and compiles the template again on any mismatch."""
+
+    MAX_BYTES = 4 * 1024 * 1024
+
+    def __init__(self, fmt: str):
+        self.fmt = fmt
+
+    def _path(self, bucket: jinja2.bccache.Bucket) -> Optional[Path]:
+        from checker.rules import cache_dir
+
+        directory = cache_dir()
+        return directory / f"jinja-{self.fmt}-{bucket.key}.bytecode" if directory else None
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        from checker.rules import _private_dir
+        from checker.safeio import read_regular
+
+        path = self._path(bucket)
+        if path is None or not _private_dir(path.parent, create=False):
+            return
+        try:
+            if hasattr(os, "getuid") and os.lstat(path).st_uid != os.getuid():
+                return
+            bucket.bytecode_from_string(read_regular(path, self.MAX_BYTES, nofollow=True))
+        except Exception:  # noqa: BLE001 - missing, truncated, foreign: compile instead
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        import tempfile
+
+        from checker.rules import _private_dir
+
+        path = self._path(bucket)
+        if path is None or not _private_dir(path.parent, create=True):
+            return
+        temp = None
+        try:
+            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+            with os.fdopen(handle, "wb") as out:
+                out.write(bucket.bytecode_to_string())
+            os.replace(temp, path)
+            temp = None
+        except OSError:
+            pass
+        finally:
+            if temp is not None:
+                try:
+                    os.unlink(temp)
+                except OSError:
+                    pass
+
+
 @lru_cache(maxsize=None)
 def _environment(fmt: str) -> jinja2.Environment:
     common = dict(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
-                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True)
+                  keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+                  bytecode_cache=_TemplateCache(fmt))
     if fmt == "html":
         env = jinja2.Environment(autoescape=True, finalize=_finalize_html, **common)
     elif fmt == "markdown":

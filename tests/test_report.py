@@ -529,3 +529,38 @@ def test_agreement_yaml_with_hostile_strings_loads_and_renders(tmp_path, small):
         out = render_report([result], fmt, run=RUN)
         assert not CONTROL.search(out)
         assert "<script>" not in out or fmt == "text"  # plain text has no markup to escape
+
+
+# --------------------------------------------------------------------------- compiled template cache
+
+
+@pytest.mark.parametrize("fmt", ["text", "html"])
+def test_compiled_templates_are_cached_privately_and_change_nothing(real, tmp_path, monkeypatch, fmt):
+    from checker import report
+
+    catalogue, results, run = real
+    result = [next(iter(results.values()))]
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("BUDGETCHECK_CACHE_DIR", str(cache))
+
+    def render() -> str:
+        report._environment.cache_clear()  # a new process: nothing compiled yet
+        return render_report(result, fmt, lang="de", run=run)
+
+    first = render()
+    files = sorted(cache.glob(f"jinja-{fmt}-*.bytecode"))
+    assert len(files) == 1 and not list(cache.glob(".*"))  # no temporary file left
+    assert render() == first  # from the cache
+    files[0].write_bytes(b"not bytecode")  # corrupt: compiled again, same report, file rewritten
+    assert render() == first and files[0].read_bytes() != b"not bytecode"
+    target = tmp_path / "elsewhere.bytecode"
+    target.write_bytes(files[0].read_bytes())
+    files[0].unlink()
+    files[0].symlink_to(target)  # a symlink is not followed
+    assert render() == first
+    report._environment.cache_clear()
+    cache.chmod(0o777)  # a directory others may write to is not used at all
+    for path in cache.glob("jinja-*"):
+        path.unlink()
+    assert render() == first and not list(cache.glob("jinja-*"))
+    report._environment.cache_clear()
