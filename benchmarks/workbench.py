@@ -51,7 +51,7 @@ def count_questions(app, name: str) -> tuple[int, int]:
     """(top-level questions asked, answer fields shown) for the file as it is."""
     bench = app.extensions["budgetcheck"]
     draft = bench.open_draft(name)
-    asked = iv.asked(bench.plan, draft.result, draft.raw)
+    asked = iv.asked(bench.plan, draft.result, draft.raw, bench.catalogue)
     fields = 0
     for q in asked:
         if q.kind == "list":

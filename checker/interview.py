@@ -356,17 +356,48 @@ def started(raw: dict) -> bool:
     return bool(raw.get("field_of_work"))
 
 
-def asked(plan: Plan, result: Optional[AgreementResult], raw: dict) -> list[Question]:
+def applicability_keys(plan: Plan, catalogue: Catalogue, rule_id: str) -> frozenset[str]:
+    """Keys of the questions that decide whether rule ``rule_id`` applies at all."""
+    memo = catalogue.memo.setdefault("interview_applicability", {})
+    if rule_id not in memo:
+        rule = catalogue.by_id[rule_id]
+        keys = set()
+        for conj in list(rule.applies_true) + list(rule.applies_false):
+            for lit in conj:
+                for path, _key in lit.atoms:
+                    for stated in _stated_inputs(re.sub(r"\[\d+\]", "[]", path)):
+                        question = plan.question_for_path(stated)
+                        if question is not None:
+                            keys.add(question.key)
+        memo[rule_id] = frozenset(keys)
+    return memo[rule_id]
+
+
+def asked(plan: Plan, result: Optional[AgreementResult], raw: dict,
+          catalogue: Optional[Catalogue] = None) -> list[Question]:
     """The questions to ask now: the basics; once the field of work is known, every question
-    with at least one rule that applies (or whose applicability is still open)."""
+    with at least one rule that applies. A rule whose applicability is itself still open (the
+    Result's applicability questions name it) contributes only the questions that decide its
+    applicability, never its inner ones ("applicability first")."""
     out = [q for q in plan.questions if q.section == "basics"]
     if not started(raw) or result is None:
         return out
     verdicts = {f.id: f.verdict for f in result.findings}
+    open_applicability: set[str] = set()
+    if catalogue is not None:
+        for question in getattr(result, "questions", None) or []:
+            if getattr(question, "kind", "") == "anwendbarkeit":
+                open_applicability.update(question.rules)
+
+    def asks(q: Question, rule_id: str) -> bool:
+        if verdicts.get(rule_id, Verdict.ungeklaert) == Verdict.nicht_anwendbar:
+            return False
+        if rule_id in open_applicability and catalogue is not None:
+            return q.key in applicability_keys(plan, catalogue, rule_id)
+        return True
+
     for q in plan.questions:
-        if q.section == "basics":
-            continue
-        if any(verdicts.get(r, Verdict.ungeklaert) != Verdict.nicht_anwendbar for r in q.rules):
+        if q.section != "basics" and any(asks(q, r) for r in q.rules):
             out.append(q)
     return out
 

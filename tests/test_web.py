@@ -463,3 +463,21 @@ def test_serve_creates_a_missing_workspace(monkeypatch, tmp_path, capsys):
     assert server_module.serve(str(tmp_path / "neu"), port=0, open_browser=False) == 0
     assert (tmp_path / "neu").is_dir() and "angelegt" in capsys.readouterr().err
     assert server_module.serve(str(tmp_path / "a" / "b"), port=0, open_browser=False) == 2
+
+
+def test_applicability_first_in_the_interview(catalogue):
+    """A rule whose applicability is still open contributes only the questions that decide it."""
+    from checker.check import evaluate
+    from checker.model import Agreement
+
+    plan = iv.build_plan(catalogue)
+    raw = {"meta": {"title": "x"}, "field_of_work": ["kinder_jugendhilfe"]}
+    result = evaluate(Agreement.model_validate(raw), catalogue, check_date=CHECK_DATE)
+    open_rules = {r for q in result.questions if q.kind == "anwendbarkeit" for r in q.rules}
+    assert open_rules
+    plain = {q.key for q in iv.asked(plan, result, raw)}
+    first = {q.key for q in iv.asked(plan, result, raw, catalogue)}
+    assert first < plain
+    for key in plain - first:  # every question left out belongs only to rules whose applicability is open
+        assert set(plan.by_key[key].rules) - {f.id for f in result.findings
+                                              if f.verdict.value == "nicht_anwendbar"} <= open_rules

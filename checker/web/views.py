@@ -206,7 +206,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         return render_template("review.html", **_page(draft, timing=None))
 
     def _page(draft: Any, *, timing: Optional[float], message: str = "", conflict: Any = None) -> dict:
-        questions = iv.asked(bench.plan, draft.result, draft.raw)
+        questions = iv.asked(bench.plan, draft.result, draft.raw, bench.catalogue)
         return {"name": draft.name, "draft": draft, "answer_url": url_for("answer", name=draft.name), "sections": _sections(draft, questions),
                 "started": iv.started(draft.raw), "verdict": _verdict(draft, timing),
                 "message": message, "conflict": conflict, "glossary": glossary(),
@@ -235,10 +235,10 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         path = request.form.get("path", "")
         kind = request.form.get("kind", "")
         with draft.lock:
-            before = [q.key for q in iv.asked(bench.plan, draft.result, draft.raw)]
+            before = [q.key for q in iv.asked(bench.plan, draft.result, draft.raw, bench.catalogue)]
             _apply(draft, path, kind)
             bench.refresh(draft)
-            asked = iv.asked(bench.plan, draft.result, draft.raw)
+            asked = iv.asked(bench.plan, draft.result, draft.raw, bench.catalogue)
             question = bench.plan.question_for_path(path)
             if request.headers.get("HX-Request") != "true" or question is None:
                 return _respond(draft, started_at)
@@ -580,7 +580,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                              "todo": f.rule.rule.recommendation.de, "links": links})
         questions = _open_questions(result)
         deciding = {q["anchor"] for q in questions}
-        unanswered = [q for q in iv.asked(bench.plan, result, draft.raw) if not _answered(draft.raw, q)]
+        unanswered = [q for q in iv.asked(bench.plan, result, draft.raw, bench.catalogue) if not _answered(draft.raw, q)]
         # the next unanswered question that decides the verdict; before the field of work is known,
         # the next basic question
         following = next((q for q in unanswered if q.anchor in deciding or not iv.started(draft.raw)), None)
@@ -608,7 +608,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 paths = [f.path for f in getattr(question, "fields", [])] or [question.key]
                 asked = next((q for q in map(bench.plan.question_for_path, paths) if q is not None), None)
                 text = question.text(bench.lang) if callable(getattr(question, "text", None)) else str(question.key)
-                out.append({"anchor": asked.anchor if asked else "", "label": text,
+                out.append({"anchor": asked.anchor if asked else "", "label": text.split(" Dazu: ")[0],
                             "severity": question.severity.value, "rules": list(question.rules),
                             "section": getattr(question, "section", None) or ""})
             return out
