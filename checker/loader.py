@@ -59,6 +59,22 @@ _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TEXTS: dict[str, tuple[str, str]] = {
     # file, encoding and syntax
     "unreadable": ("Datei kann nicht gelesen werden: {reason}", "cannot read file: {reason}"),
+    "forgive_ambiguous": (
+        "mehrdeutige Zahl {found}: {one} oder {other}? Eindeutig schreiben, z. B. {form} (ohne Tausenderpunkt) "
+        "oder mit Tausenderpunkten und Dezimalkomma wie 1.850.000,50",
+        "ambiguous number {found}: {one} or {other}? Write it unambiguously, e.g. {form} (no thousands separator) "
+        "or with German thousands points and decimal comma as in 1.850.000,50",
+    ),
+    "forgive_english": (
+        "Zahl {found} mit englischen Trennzeichen; bitte {form} schreiben (Tausenderpunkte, Dezimalkomma) oder "
+        "ohne Trennzeichen",
+        "number {found} with English separators; please write {form} (German thousands points, decimal comma) "
+        "or without separators",
+    ),
+    "forgive_bad_date": (
+        "kein gültiges Datum: {found}; erlaubt: TT.MM.JJJJ (z. B. 15.11.2026) oder JJJJ-MM-TT",
+        "not a valid date: {found}; allowed: DD.MM.YYYY (e.g. 15.11.2026) or YYYY-MM-DD",
+    ),
     "old_format": (
         "{file}: Hinweis: Format 1 ist veraltet und wird als Format 2 gelesen ('nicht_geregelt' heißt jetzt "
         "'unbekannt'; neu ist 'fehlt' für eine Klausel, die der Entwurf nicht regelt); umstellen mit: "
@@ -221,8 +237,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "invalid value {found}; allowed: {allowed}",
     ),
     "date": (
-        "Datum im Format JJJJ-MM-TT erwartet (z. B. 2024-01-31), gefunden: {found}",
-        "expected a date in the format YYYY-MM-DD (e.g. 2024-01-31), found: {found}",
+        "Datum im Format JJJJ-MM-TT oder TT.MM.JJJJ erwartet (z. B. 2024-01-31 oder 31.01.2024), gefunden: {found}",
+        "expected a date in the format YYYY-MM-DD or DD.MM.YYYY (e.g. 2024-01-31 or 31.01.2024), found: {found}",
     ),
     "str": (
         "Text erwartet, gefunden: {found} (Zahlen, Daten und true/false in Anführungszeichen setzen)",
@@ -986,23 +1002,46 @@ def load_agreement(path: Union[str, Path], lang: str = "de") -> LoadedAgreement:
     from checker.migrate import is_old, upgrade_raw
 
     raw, locations, sha256 = load_data(path, lang)
-    notes: tuple[str, ...] = ()
-    if is_old(raw):  # format 1: read as format 2, with a note
-        notes = (text(lang, "old_format", file=str(path)),)
-        agreement = validate(Agreement, upgrade_raw(raw), locations, str(path), lang)
-        agreement.format_version = 1
-    else:
-        agreement = validate(Agreement, raw, locations, str(path), lang)
-    agreement.input_notes = list(notes)
+    agreement, notes = _agreement(raw, locations, str(path), lang)
     return LoadedAgreement(agreement=agreement, path=str(path), sha256=sha256, locations=locations, raw=raw,
                            notes=notes)
+
+
+def _agreement(raw: dict, locations: Locations, file: str, lang: str) -> tuple[Agreement, tuple[str, ...]]:
+    """Validate loaded data as an Agreement: format 1 read as format 2 (with a note), forgiving
+    German input (checker.forgiving), every problem located."""
+    from checker.forgiving import forgive
+    from checker.migrate import is_old, upgrade_raw
+
+    notes: tuple[str, ...] = ()
+    old = is_old(raw)
+    data = upgrade_raw(raw) if old else raw
+    if old:
+        notes = (text(lang, "old_format", file=file),)
+    data, problems = forgive(Agreement, data)
+    errors = []
+    for where, key, values in problems:
+        position = location_for(locations, where)
+        line, column = position if position else (None, None)
+        errors.append(ErrorItem(file, line, column, dotted(where), text(lang, key, **values), lang=lang))
+    try:
+        agreement = validate(Agreement, data, locations, file, lang)
+    except InputError as err:
+        refused = {e.path for e in errors}
+        raise InputError(errors + [e for e in err.errors if e.path not in refused]) from None
+    if errors:
+        raise InputError(errors)
+    if old:
+        agreement.format_version = 1
+    agreement.input_notes = list(notes)
+    return agreement, notes
 
 
 def load_agreement_bytes(data: bytes, name: str, lang: str = "de") -> LoadedAgreement:
     """Load, check and validate an agreement given as bytes (same checks as for a file)."""
     raw, locations, sha256 = load_data_bytes(data, name, lang)
-    agreement = validate(Agreement, raw, locations, name, lang)
-    return LoadedAgreement(agreement=agreement, path=name, sha256=sha256, locations=locations, raw=raw)
+    agreement, notes = _agreement(raw, locations, name, lang)
+    return LoadedAgreement(agreement=agreement, path=name, sha256=sha256, locations=locations, raw=raw, notes=notes)
 
 
 # --------------------------------------------------------------------------- validation messages

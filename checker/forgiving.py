@@ -1,0 +1,158 @@
+"""Forgiving, still exact input: what German users type, read where it is unambiguous.
+
+Applied by the loader to the loaded data before validation (the file and ``raw`` stay as
+they are); only string values where the model expects something else are touched:
+
+* enum values in any case and spelling of umlauts or spaces: ``Entwurf`` -> ``entwurf``,
+  ``Trägerbudget`` -> ``traegerbudget``, ``Kinder Jugendhilfe`` -> ``kinder_jugendhilfe``;
+* flags: ``ja`` / ``nein`` (any case);
+* dates: ``15.11.2026`` (also ``1.2.2026``) besides ISO ``2026-11-15``;
+* numbers written as text: ``1.850.000`` and ``1.850.000,50`` (German thousands points and
+  decimal comma), ``12,5``, ``1850``; a trailing ``€``, ``EUR`` or ``%`` is dropped.
+
+Anything ambiguous is refused with a located message that shows the accepted form:
+``"1.850"`` (1850 or 1,85?), ``"1,850"`` (1850 or 1,85?), ``"1,850,000.50"`` (English
+separators). A number the YAML parser already read (``1.850`` unquoted is 1.85) is never
+reinterpreted: the problem is only visible while the value is text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import types
+import typing
+from enum import Enum
+from typing import Any, Optional
+
+from pydantic import BaseModel
+
+Problem = tuple[tuple, str, dict]  # (path, message key, values)
+
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss", "Ä": "ae", "Ö": "oe", "Ü": "ue"})
+_YES = {"ja": True, "nein": False}
+_DATE_DE = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+_UNIT = re.compile(r"\s*(€|eur|euro|%|prozent)$", re.I)
+_INT = re.compile(r"^\d+$")
+_DE_GROUPED_DECIMAL = re.compile(r"^\d{1,3}(\.\d{3})+,\d+$")  # 1.850.000,50
+_DE_GROUPED = re.compile(r"^\d{1,3}(\.\d{3}){2,}$")  # 1.850.000 (two groups or more)
+_ONE_GROUP = re.compile(r"^\d{1,3}\.\d{3}$")  # 1.850: thousands or decimals? ambiguous
+_DE_DECIMAL = re.compile(r"^\d+,\d+$")  # 12,5 (but 1,850 is ambiguous)
+_COMMA_GROUP = re.compile(r"^\d{1,3},\d{3}$")
+_POINT_DECIMAL = re.compile(r"^\d+\.\d+$")  # 12.5
+_EN_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,850,000.50
+
+
+def _kind(annotation: Any) -> tuple[str, Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _kind(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _kind(args[0]) if len(args) == 1 else ("other", None)
+    if origin is list:
+        return "list", typing.get_args(annotation)[0]
+    if isinstance(annotation, type):
+        if issubclass(annotation, BaseModel):
+            return "model", annotation
+        if issubclass(annotation, Enum):
+            return "enum", annotation
+        if issubclass(annotation, bool):
+            return "bool", annotation
+        if issubclass(annotation, int):
+            return "int", annotation
+        if issubclass(annotation, float):
+            return "float", annotation
+        if issubclass(annotation, dt.date):
+            return "date", annotation
+    return "other", None
+
+
+def forgive(model: type[BaseModel], data: dict, path: tuple = ()) -> tuple[dict, list[Problem]]:
+    """A copy of ``data`` with forgivable strings converted, and the problems found."""
+    problems: list[Problem] = []
+    out = dict(data)
+    for key, value in data.items():
+        info = model.model_fields.get(key) if isinstance(key, str) else None
+        if info is None:
+            continue
+        kind, inner = _kind(info.annotation)
+        where = path + (key,)
+        if kind == "model" and isinstance(value, dict):
+            out[key], found = forgive(inner, value, where)
+            problems += found
+        elif kind == "list" and isinstance(value, list):
+            inner_kind, inner_type = _kind(inner)
+            items = []
+            for index, item in enumerate(value):
+                if inner_kind == "model" and isinstance(item, dict):
+                    item, found = forgive(inner_type, item, where + (index,))
+                    problems += found
+                else:
+                    item = _scalar(inner_kind, inner_type, item, where + (index,), problems)
+                items.append(item)
+            out[key] = items
+        else:
+            out[key] = _scalar(kind, inner, value, where, problems)
+    return out, problems
+
+
+def _scalar(kind: str, typ: Any, value: Any, path: tuple, problems: list[Problem]) -> Any:
+    if not isinstance(value, str):
+        return value
+    text = value.strip()
+    if kind == "enum":
+        allowed = [member.value for member in typ]
+        if text in allowed:
+            return text
+        folded = re.sub(r"[\s\-/]+", "_", text.translate(_UMLAUTS).lower())
+        return folded if folded in allowed else value
+    if kind == "bool":
+        return _YES.get(text.lower(), value)
+    if kind == "date":
+        match = _DATE_DE.match(text)
+        if not match:
+            return value
+        day, month, year = (int(g) for g in match.groups())
+        try:
+            return dt.date(year, month, day)
+        except ValueError:
+            problems.append((path, "forgive_bad_date", {"found": value}))
+            return value
+    if kind in ("int", "float"):
+        number = _number(_UNIT.sub("", text), path, value, problems)
+        if number is None:
+            return value
+        if kind == "int":
+            return int(number) if float(number).is_integer() else value
+        return float(number)
+    return value
+
+
+def _number(text: str, path: tuple, original: str, problems: list[Problem]) -> Optional[float]:
+    if _INT.match(text):
+        return int(text)
+    if _DE_GROUPED_DECIMAL.match(text):
+        return float(text.replace(".", "").replace(",", "."))
+    if _DE_GROUPED.match(text):
+        return int(text.replace(".", ""))
+    if _ONE_GROUP.match(text):
+        whole = text.replace(".", "")
+        problems.append((path, "forgive_ambiguous", {"found": original, "one": whole,
+                                                      "other": text.replace(".", ",").rstrip("0").rstrip(","),
+                                                      "form": whole}))
+        return None
+    if _COMMA_GROUP.match(text):
+        whole = text.replace(",", "")
+        problems.append((path, "forgive_ambiguous", {"found": original, "one": whole,
+                                                      "other": text.rstrip("0").rstrip(","), "form": whole}))
+        return None
+    if _DE_DECIMAL.match(text):
+        return float(text.replace(",", "."))
+    if _POINT_DECIMAL.match(text):
+        return float(text)
+    if _EN_GROUPED.match(text):
+        german = text.replace(",", " ").replace(".", ",").replace(" ", ".")
+        problems.append((path, "forgive_english", {"found": original, "form": german}))
+        return None
+    return None
