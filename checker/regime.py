@@ -78,7 +78,8 @@ class Regime:
         if period and period.end and start and period.end >= start:
             end = period.end
         elif period and period.duration_months and latest_start:
-            end = _add_months(latest_start, period.duration_months) - dt.timedelta(days=1)
+            after = _add_months(latest_start, period.duration_months)
+            end = after if after == dt.date.max else after - dt.timedelta(days=1)
         elif latest_start != start:
             end = latest_start
         return cls(fields, start, end, source)
@@ -197,8 +198,14 @@ class Regime:
 
 
 def _add_months(day: dt.date, months: int) -> dt.date:
+    """``day`` plus ``months``; beyond the last representable date (9999-12-31, e.g. a stated term of
+    837,260 months -- found by the fuzz harness) it is that date, before the first the first."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
+    if year > dt.MAXYEAR:
+        return dt.date.max
+    if year < dt.MINYEAR:
+        return dt.date.min
     leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
     last = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
     return dt.date(year, month, min(day.day, last))

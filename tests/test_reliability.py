@@ -805,3 +805,17 @@ def test_evidence_never_repeats_a_whole_list(tmp_path):
         for evidence in finding["evidence"]:
             assert not isinstance(evidence["value"], list) or len(evidence["value"]) <= 11
         assert len(finding["evidence"]) <= 40
+
+
+# --------------------------------------------------------------------------- found by the long fuzz run
+
+
+@pytest.mark.parametrize("period", ["{start_year: 2014, duration_months: 837260}",
+                                    "{start: 2024-01-01, duration_months: 100000000}"])
+def test_a_term_beyond_the_last_representable_date_is_no_internal_error(tmp_path, period):
+    """Fuzz seed 20261207, input 90000: 'ValueError: year 71786 is out of range' in the legal regime."""
+    file = tmp_path / "x.yaml"
+    file.write_text(f"meta:\n  title: x\n  period: {period}\nfield_of_work: [eingliederungshilfe]\n", encoding="utf-8")
+    proc = cli("check", "--no-config", file, "-o", "json", env={"BUDGETCHECK_CACHE_DIR": ""})
+    _no_traceback(proc)
+    assert proc.returncode in (0, 1), proc.stderr
