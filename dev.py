@@ -137,6 +137,20 @@ def lock(keep: bool) -> int:
     return 0
 
 
+SYSTEM_PACKAGES = "libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core poppler-utils"
+
+
+def system_hint() -> None:
+    """Name the system packages the PDF report (Pango) and its tests (poppler-utils) need, if missing."""
+    import ctypes.util
+
+    missing = [name for name, found in (("poppler-utils", shutil.which("pdftoppm")),
+                                        ("Pango", ctypes.util.find_library("pango-1.0"))) if not found]
+    if missing and os.name != "nt":
+        print(f"budgetcheck: {' and '.join(missing)} missing (PDF report and its tests); on Debian/Ubuntu: "
+              f"sudo apt-get install {SYSTEM_PACKAGES} (.ci/run does this)", file=sys.stderr)
+
+
 def main(argv: list[str]) -> int:
     if argv[:1] == ["lock"]:
         return lock(keep="--keep" in argv[1:])
@@ -146,6 +160,7 @@ def main(argv: list[str]) -> int:
         args = argv[1:]
         env = latest_env() if "--latest" in args else ensure_env()
         args = [a for a in args if a != "--latest"]
+        system_hint()
         cmd = [str(_python(env)), "-m", "pytest", *args]
     else:
         cmd = [str(_python(ensure_env())), "-m", "checker", *argv]

@@ -44,7 +44,7 @@ EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141
 EXIT_TERMINATED = 143
 
-HUMAN_FORMATS = ("text", "markdown", "html")
+HUMAN_FORMATS = ("text", "markdown", "html", "pdf")
 MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 FORMATS = HUMAN_FORMATS + MACHINE_FORMATS
 SEVERITIES = ("blocker", "major", "minor", "hinweis")
@@ -141,6 +141,14 @@ _MESSAGES = {
         "bitte von Hand: 'format_version: 2' und 'status: nicht_geregelt' -> 'status: unbekannt'",
         "{file}: cannot be converted safely (the result reads differently from the original); "
         "please by hand: 'format_version: 2' and 'status: nicht_geregelt' -> 'status: unbekannt'",
+    ),
+    "pdf_file": (
+        "PDF nur in eine Datei: -o pdf:DATEI",
+        "PDF only into a file: -o pdf:FILE",
+    ),
+    "no_pdf": (
+        "PDF nicht verfügbar: {reason} (WeasyPrint und Pango installieren, siehe README)",
+        "PDF not available: {reason} (install WeasyPrint and Pango, see README)",
     ),
     "stdin_once": (
         "'-' (Standardeingabe) kann nur einmal gelesen werden",
@@ -284,6 +292,9 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--help-base-url", metavar="URL",
                        help="Adresse von docs/rules.md für helpUri in SARIF "
                             "(Standard: Repository-URL des Projekts + /blob/main/docs/rules.md)")
+    check.add_argument("--detail", choices=("short", "full"), default="short",
+                       help="Umfang des Prüfberichts (text, markdown, html, pdf): kurz (Standard; Verstöße, Fragen, "
+                            "Übersicht) oder vollständig (jede Regel mit Belegen, Zeilen und Pfaden)")
     check.add_argument("-j", "--jobs", type=_jobs_count, default=1, metavar="N",
                        help="N Vereinbarungen parallel prüfen (Prozesse; 0 = alle Kerne; Standard: 1); "
                             "Ausgabe identisch")
@@ -540,6 +551,8 @@ def _plan(args: argparse.Namespace) -> _Plan:
         specs = ["text"]
     outputs = [_parse_output(spec, lang) for spec in specs]
     to_stdout = [o.fmt for o in outputs if o.file is None]
+    if "pdf" in to_stdout:
+        raise _Usage(_msg(lang, "pdf_file"))
     if len(to_stdout) > 1:
         raise _Usage(_msg(lang, "two_stdout", formats=", ".join(to_stdout)))
     seen: set[str] = set()
@@ -827,11 +840,24 @@ def _check(args: argparse.Namespace) -> int:
                 text = render(output.fmt, results, run=run, policy=policy, lang=lang, run_notes=run_notes, ctx=ctx)
             else:
                 assert render_human is not None
+                accepts = inspect.signature(render_human).parameters
                 extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
-                                            and "color" in inspect.signature(render_human).parameters) else {}
-                text = render_human(results, output.fmt, lang=lang, run=run, run_notes=run_notes, **extra)
+                                            and "color" in accepts) else {}
+                if "detail" in accepts:
+                    extra["detail"] = getattr(args, "detail", None) or "short"
+                if "errors" in accepts and ctx.errors:
+                    extra["errors"] = ctx.errors
+                fmt = "html" if output.fmt == "pdf" else output.fmt
+                text = render_human(results, fmt, lang=lang, run=run, run_notes=run_notes, **extra)
                 if text and not text.endswith("\n"):
                     text += "\n"
+                if output.fmt == "pdf":
+                    from checker.pdf import PdfUnavailable, render_pdf
+
+                    try:
+                        text = render_pdf(text)
+                    except PdfUnavailable as exc:
+                        raise _Usage(_msg(lang, "no_pdf", reason=exc)) from None
             rendered.append((output, text))
     except InputError as err:
         print(err.format(lang), file=sys.stderr)

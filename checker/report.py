@@ -573,22 +573,30 @@ def _environment(fmt: str) -> jinja2.Environment:
 # --------------------------------------------------------------------------- value formatting
 
 
-def _group_digits(digits: str, sep: str) -> str:
-    out = ""
-    while len(digits) > 3:
-        digits, out = digits[:-3], sep + digits[-3:] + out
-    return digits + out
+BABEL_LOCALE = {"de": "de_DE", "en": "en_GB"}  # en_GB: 1,234.5 and €1,234.50, as the reports had
+
+
+def _exact(value: float | int) -> Decimal | int:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
+        return int(value)
+    return value if isinstance(value, int) else Decimal(repr(value))
 
 
 def format_number(value: float | int, lang: str) -> str:
-    """Exact decimal notation with the language's separators: 3.000.000 / 94,3396 (de)."""
-    thousands, decimal = (".", ",") if lang == "de" else (",", ".")
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e18:
-        value = int(value)
-    text = str(value) if isinstance(value, int) else format(Decimal(repr(value)), "f")
-    sign = "-" if text.startswith("-") else ""
-    whole, _, frac = text.lstrip("-").partition(".")
-    return sign + _group_digits(whole, thousands) + (decimal + frac if frac else "")
+    """Exact decimal notation with the locale's separators (Babel, CLDR): 3.000.000 / 94,3396 (de).
+    Never rounded: the report shows what the draft states."""
+    from babel.numbers import format_decimal  # imported when a report is rendered, not at start-up
+
+    return format_decimal(_exact(value), locale=BABEL_LOCALE.get(lang, "de_DE"), decimal_quantization=False)
+
+
+def format_eur(value: float | int, lang: str) -> str:
+    """An amount in euro as the locale writes it (Babel, CLDR): 3.000.000,00 € (de), €3,000,000.00 (en);
+    cents beyond two places are kept, never rounded."""
+    from babel.numbers import format_currency
+
+    return format_currency(_exact(value), "EUR", locale=BABEL_LOCALE.get(lang, "de_DE"),
+                           decimal_quantization=False)
 
 
 def format_date(value: Any, lang: str) -> str:
@@ -642,7 +650,7 @@ def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
         if _PERCENT.search(path):
             return f"{number} %"
         if _EUR.search(path):
-            return f"{number} €"
+            return format_eur(value, lang)
         if _MONTHS.search(path):
             return f"{number} {'Monate' if lang == 'de' else 'months'}"
         return number
@@ -1136,7 +1144,8 @@ def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
 
 
 def render_report(results: list[AgreementResult], fmt: str, *, lang: str = "de", run: RunInfo,
-                  color: bool = False, run_notes: Iterable[WaiverNote] = ()) -> str:
+                  color: bool = False, run_notes: Iterable[WaiverNote] = (), detail: str = "full",
+                  errors: Iterable[Any] = ()) -> str:
     """Render the audit report of ``results`` as ``fmt`` ("text", "markdown" or "html") in ``lang``.
 
     ``color`` adds ANSI colours to the verdict words of the text format (ignored for the others).
@@ -1148,6 +1157,9 @@ def render_report(results: list[AgreementResult], fmt: str, *, lang: str = "de",
         raise ValueError(f"unknown report format {fmt!r} (expected one of {', '.join(FORMATS)})")
     if lang not in LANGS:
         raise ValueError(f"unsupported language {lang!r} (expected one of {', '.join(LANGS)})")
+    if detail == "short" and fmt in SHORT_TEMPLATES:
+        short = build_short_view(list(results), lang=lang, run=run, run_notes=run_notes, errors=errors)
+        return _environment(fmt).get_template(SHORT_TEMPLATES[fmt]).render(**short)
     view = build_view(list(results), lang=lang, run=run, run_notes=run_notes)
     template = _environment(fmt).get_template(TEMPLATE_FILES[fmt])
     extra = {"paint": _make_paint(color and fmt == "text"), "width": TEXT_WIDTH}
@@ -1155,3 +1167,204 @@ def render_report(results: list[AgreementResult], fmt: str, *, lang: str = "de",
     if fmt == "text":  # padding before a wrapped title may leave trailing blanks
         out = "\n".join(line.rstrip() for line in out.split("\n"))
     return out
+
+
+# --------------------------------------------------------------------------- short report
+
+# The short report (default for Markdown, HTML and PDF): page 1 parties and overall verdict,
+# each violation once (what the draft says, what the criterion requires with source and legal
+# basis, what to change), the open questions once and grouped by topic, then compactly what
+# holds and what does not apply. No YAML paths, file lines or hashes: those are in
+# ``--detail full``.
+
+_SW: dict[str, tuple[str, str]] = {
+    "short_kicker": ("Prüfbericht (Kurzfassung)", "Audit report (short version)"),
+    "toc": ("Inhalt", "Contents"),
+    "parties": ("Vertragsparteien", "Parties"),
+    "reviewer_meta_note": ("Anmerkung der prüfenden Person", "Reviewer's note"),
+    "sec_violations": ("Verstöße", "Violations"),
+    "no_violations": ("Kein Kriterium ist verletzt.", "No criterion is violated."),
+    "draft_says": ("Was der Entwurf sagt", "What the draft says"),
+    "draft_silent": ("Der Entwurf enthält dazu keine Regelung.", "The draft contains no provision on this."),
+    "criterion_requires": ("Was das Kriterium verlangt", "What the criterion requires"),
+    "sec_open": ("Offene Fragen", "Open questions"),
+    "open_intro": ("Diese Fragen an die andere Vertragsseite entscheiden die offenen Kriterien; jede steht "
+                   "einmal da. Fragen, die das Gesamturteil entscheiden (ungeklärte Blocker), sind markiert.",
+                   "These questions to the other party decide the open criteria; each appears once. Questions "
+                   "that decide the overall verdict (unresolved blockers) are marked."),
+    "decides_overall": ("entscheidet das Gesamturteil", "decides the overall verdict"),
+    "no_open": ("Keine offenen Fragen.", "No open questions."),
+    "sec_rest": ("Was erfüllt ist und was nicht anwendbar ist", "What holds and what does not apply"),
+    "holds": ("Erfüllt", "Fulfilled"),
+    "not_applicable": ("Nicht anwendbar", "Not applicable"),
+    "waived": ("Ausgenommen", "Waived"),
+    "none": ("keine", "none"),
+    "sec_about": ("Zu diesem Bericht", "About this report"),
+    "about_detail": ("Die vollständigen Einzelnachweise (jede Regel mit den Angaben der Eingabedatei, Zeilen "
+                     "und Pfaden) enthält der ausführliche Bericht: budgetcheck check --detail full.",
+                     "The full evidence (every rule with the statements of the input file, lines and paths) is in "
+                     "the detailed report: budgetcheck check --detail full."),
+    "input": ("Eingabe", "Input"),
+    "page": ("Seite", "Page"),
+    "of": ("von", "of"),
+    "topic_meta": ("Vertragsdaten", "Contract data"),
+    "topic_parties": ("Beteiligte", "Parties"),
+    "topic_model": ("Budgetmodell", "Budget model"),
+    "topic_sozialraeume": ("Sozialräume", "Neighbourhoods"),
+    "topic_services": ("Leistungen", "Services"),
+    "topic_budget": ("Budget und Finanzierung", "Budget and funding"),
+    "topic_clauses": ("Vertragsklauseln", "Contract clauses"),
+    "topic_other": ("Weitere Fragen", "Further questions"),
+    "rule_ids": ("Kriterien", "Criteria"),
+    "unreadable": ("Nicht lesbare Eingaben", "Unreadable inputs"),
+    "unreadable_intro": ("Diese Dateien konnten nicht gelesen werden und sind nicht geprüft:",
+                         "These files could not be read and were not checked:"),
+}
+
+TOPIC_ORDER = ("meta", "parties", "model", "sozialraeume", "services", "budget", "clauses", "other")
+
+SHORT_TEMPLATES = {"markdown": "report_short.md.j2", "html": "report_short.html.j2"}
+
+
+def _sw(key: str, lang: str, **values: Any) -> str:
+    return _SW[key][0 if lang == "de" else 1].format(**values)
+
+
+def citation(source: Any, lang: str) -> str:
+    """A source as a reader cites it: 'Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets,
+    Strukturelle Prüfkriterien, Punkt 4' or 'ISSAB 2002, Kap. 6.2 Voraussetzungen: …'."""
+    name = label(SOURCE, source.file, lang) if source.file in SOURCE else ""
+    section = source.section
+    match = re.match(r"^(\d+(?:\.\d+)*)\.?\s*(.*)$", section)
+    if match:
+        number, rest = match.groups()
+        name = name.split(",")[0] if name else name  # "ISSAB 2002"
+        section = (f"Kap. {number}" if lang == "de" else f"ch. {number}") + (f" {rest}" if rest else "")
+    parts = [p for p in (name, section) if p]
+    if source.bullet is not None:
+        parts.append(_w("bullet", lang, n=source.bullet))
+    return ", ".join(parts)
+
+
+def _topic(path: str) -> str:
+    if path in DERIVED_INPUTS:
+        path = DERIVED_INPUTS[path][0]
+    head = str(path_tuple(path)[0]) if path else ""
+    return head if head in TOPIC_ORDER else "other"
+
+
+_STATUS_SENTENCE = {
+    "ausgeschlossen": ("Der Entwurf schließt das ausdrücklich aus: {clause}.", "The draft expressly excludes it: {clause}."),
+    "fehlt": ("Der Entwurf regelt das nicht: {clause}.", "The draft does not provide for it: {clause}."),
+    "vereinbart": ("Der Entwurf vereinbart: {clause}.", "The draft provides: {clause}."),
+}
+
+
+def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
+    """What the draft says, in the reader's terms: the clause wording with its § reference, else a
+    sentence for the clause's status, else the statements with their meaning (no paths, no lines)."""
+    lang = view.lang
+    out: list[dict] = []
+    done: set[str] = set()
+    clauses = {c["path"]: c for c in view.clause_texts(f)}
+    for e in view.evidence_rows(f):
+        if e["applicability"] or e["is_note"]:
+            continue
+        parts = path_tuple(e["path"])
+        if len(parts) >= 2 and parts[0] == "clauses" and isinstance(parts[1], str):
+            key = f"clauses.{parts[1]}"
+            if key in done:
+                continue
+            done.add(key)
+            clause = getattr(view.a.clauses, parts[1], None)
+            name = describe_path(key, "de") if lang == "de" else parts[1].replace("_", " ")
+            c = clauses.get(key, {})
+            status = getattr(getattr(clause, "status", None), "value", None)
+            sentence = _STATUS_SENTENCE.get(status or "", ("", ""))[0 if lang == "de" else 1]
+            out.append({"quote": c.get("wording", ""), "text": sentence.format(clause=name) if sentence else "",
+                        "section": e["section"] or c.get("section", ""), "note": c.get("note", "")})
+            continue
+        text = f"{e['label']}: {e['value']}" if e["label"] else e["value"]
+        out.append({"quote": "", "text": text, "section": e["section"], "note": ""})
+    return out
+
+
+def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
+    view = _AgreementView(result, index, lang)
+    full = view.build()
+    w = lambda key, **v: _sw(key, lang, **v)  # noqa: E731
+    violations = []
+    for f in view.findings:
+        if f.verdict != Verdict.verletzt:
+            continue
+        rule = f.rule.rule
+        violations.append({
+            "id": f.id, "anchor": view.anchor_for(f.id), "title": _text(rule.title, lang),
+            "severity": {"key": f.severity.value, "label": label(SEVERITY, f.severity.value, lang)},
+            "says": _short_says(view, f),
+            "sources": [{"passage": s.passage, "citation": citation(s, lang)} for s in rule.source],
+            "legal": [_legal(ref) for ref in rule.legal_basis],
+            "recommendation": _text(rule.recommendation, lang),
+        })
+    # questions: once (same wording → one entry), grouped by topic, blockers first
+    grouped: dict[str, dict[str, dict]] = {}
+    for f in view.findings:
+        if f.verdict != Verdict.ungeklaert:
+            continue
+        question = view.question(f)
+        topic = _topic(f.missing[0].path if f.missing else "")
+        entry = grouped.setdefault(topic, {}).setdefault(question, {
+            "question": question, "ids": [], "decides": False, "rank": 9})
+        entry["ids"].append(f.id)
+        entry["decides"] = entry["decides"] or f.severity == Severity.blocker
+        entry["rank"] = min(entry["rank"], -SEVERITY_ORDER[f.severity])
+    topics = []
+    number = 0
+    for key in TOPIC_ORDER:
+        if key not in grouped:
+            continue
+        items = sorted(grouped[key].values(), key=lambda e: (e["rank"], e["ids"][0]))
+        for item in items:
+            number += 1
+            item["n"] = number
+        topics.append({"key": key, "label": w(f"topic_{key}"), "questions": items})
+    rest = lambda v: [{"id": f.id, "title": _text(f.rule.rule.title, lang)}  # noqa: E731
+                      for f in view.findings if f.verdict == v]
+    a = result.agreement
+    header = full["header"]
+    notes = []
+    if a.meta.note:
+        notes.append(a.meta.note)
+    return {
+        "anchor": full["anchor"], "index": index, "header": header, "overall": full["overall"],
+        "meta_note": a.meta.note or "",
+        "counts": full["counts"], "counts_text": full["counts_text"], "total_text": full["total_text"],
+        "violations": violations,
+        "topics": topics, "question_count": number,
+        "holds": rest(Verdict.erfuellt), "not_applicable": rest(Verdict.nicht_anwendbar),
+        "waived": [{"id": v["id"], "title": v["title"], "reason": v["waiver"]["reason"] if v["waiver"] else ""}
+                   for v in full["waived"]],
+    }
+
+
+def build_short_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
+                     run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
+    """The view model of the short report."""
+    agreements = [_short_agreement(r, i + 1, lang) for i, r in enumerate(results)]
+    words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
+    words.update({k: _sw(k, lang) for k in _SW if "{" not in _SW[k][0]})
+    if len(results) == 1:
+        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
+        running = results[0].agreement.meta.title
+    else:
+        doc_title = _w("doc_title_many", lang, n=len(results))
+        running = doc_title
+    return {
+        "lang": lang, "t": words, "doc_title": doc_title, "running_title": running,
+        "produced_by": _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
+                          date=format_date(run.check_date, lang)),
+        "many": len(results) > 1, "agreements": agreements,
+        "run_notes": [_note_view(n, lang) for n in sorted(run_notes, key=_note_key)],
+        "errors": [e.format() for e in errors],
+        "inputs": [{"file": r.path, "sha256": r.sha256} for r in results],
+    }

@@ -226,8 +226,8 @@ class Writer:
                 raise OutputRefused(path, "not_writable")
         self._targets.append(_Target(path, real, special, mode))
 
-    def commit(self, texts: list[str]) -> None:
-        """Write ``texts[i]`` to the i-th target added: first every regular file to a complete
+    def commit(self, texts: list) -> None:
+        """Write ``texts[i]`` (str as UTF-8, or bytes) to the i-th target added: first every regular file to a complete
         temporary file, then each renamed into place, then the special targets. On an error,
         every temporary file is removed and the error raised (files renamed already stay)."""
         assert len(texts) == len(self._targets)
@@ -235,14 +235,14 @@ class Writer:
         try:
             for target, text in zip(self._targets, texts):
                 if not target.special:
-                    target.temp = _temp_file(target.real, text.encode("utf-8"), target.mode)
+                    target.temp = _temp_file(target.real, _bytes(text), target.mode)
             for target in self._targets:
                 if target.temp is not None:
                     os.replace(target.temp, target.real)
                     target.temp = None
             for target, text in zip(self._targets, texts):
                 if target.special:
-                    _write_in_place(target.path, text.encode("utf-8"))
+                    _write_in_place(target.path, _bytes(text))
         except OSError as exc:
             if target is not None:  # name the target as the user wrote it
                 exc.filename = target.path
@@ -259,6 +259,11 @@ class Writer:
                 except OSError:
                     pass
                 target.temp = None
+
+
+def _bytes(text: "str | bytes") -> bytes:
+    """A report as bytes: text as UTF-8, binary formats (PDF) as they are."""
+    return text if isinstance(text, bytes) else text.encode("utf-8")
 
 
 def _umask() -> int:
