@@ -406,6 +406,9 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         fmt = request.args.get("fmt", "html")
         if fmt not in ("html", "markdown", "text"):
             abort(400)
+        detail = request.args.get("detail", "short")  # as the CLI: the short report, or every rule
+        if detail not in ("short", "full"):
+            abort(400)
         draft_id = request.args.get("d")
         result = None
         if draft_id:
@@ -424,7 +427,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 result = bench.check_file(name)
             except InputError as err:
                 return _error(400, "Datei fehlerhaft", err.format())
-        text = render_report([result], fmt, lang=bench.lang, run=bench.run_info())
+        text = render_report([result], fmt, lang=bench.lang, run=bench.run_info(), detail=detail)
         if text and not text.endswith("\n"):
             text += "\n"
         mime = {"html": "text/html", "markdown": "text/markdown", "text": "text/plain"}[fmt]
