@@ -1246,10 +1246,9 @@ def citation(source: Any, lang: str) -> str:
     return ", ".join(parts)
 
 
-def _topic(path: str) -> str:
-    if path in DERIVED_INPUTS:
-        path = DERIVED_INPUTS[path][0]
-    head = str(path_tuple(path)[0]) if path else ""
+def _topic(key: str) -> str:
+    """The part of the draft a question's fact belongs to (``clauses.overspending`` -> clauses)."""
+    head = str(path_tuple(key)[0]) if key else ""
     return head if head in TOPIC_ORDER else "other"
 
 
@@ -1306,28 +1305,16 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
             "legal": [_legal(ref) for ref in rule.legal_basis],
             "recommendation": _text(rule.recommendation, lang),
         })
-    # questions: once (same wording → one entry), grouped by topic, blockers first
-    grouped: dict[str, dict[str, dict]] = {}
-    for f in view.findings:
-        if f.verdict != Verdict.ungeklaert:
-            continue
-        question = view.question(f)
-        topic = _topic(f.missing[0].path if f.missing else "")
-        entry = grouped.setdefault(topic, {}).setdefault(question, {
-            "question": question, "ids": [], "decides": False, "rank": 9})
-        entry["ids"].append(f.id)
-        entry["decides"] = entry["decides"] or f.severity == Severity.blocker
-        entry["rank"] = min(entry["rank"], -SEVERITY_ORDER[f.severity])
-    topics = []
-    number = 0
-    for key in TOPIC_ORDER:
-        if key not in grouped:
-            continue
-        items = sorted(grouped[key].values(), key=lambda e: (e["rank"], e["ids"][0]))
-        for item in items:
-            number += 1
-            item["n"] = number
-        topics.append({"key": key, "label": w(f"topic_{key}"), "questions": items})
+    # questions: the Result's deduplicated list (one per deciding fact, numbered by severity),
+    # grouped here by the part of the draft they ask about; within a topic in their order
+    grouped: dict[str, list[dict]] = {}
+    for q in getattr(result, "questions", None) or []:
+        grouped.setdefault(_topic(q.key), []).append({
+            "n": q.n, "question": q.text(lang), "section": q.section or "", "ids": list(q.rules),
+            "decides": q.severity == Severity.blocker})
+    topics = [{"key": key, "label": w(f"topic_{key}"), "questions": sorted(grouped[key], key=lambda e: e["n"])}
+              for key in TOPIC_ORDER if key in grouped]
+    number = sum(len(t["questions"]) for t in topics)
     rest = lambda v: [{"id": f.id, "title": _text(f.rule.rule.title, lang)}  # noqa: E731
                       for f in view.findings if f.verdict == v]
     a = result.agreement

@@ -104,6 +104,10 @@ def test_json_questions_and_human_report_print_them_once(capsys, monkeypatch, ca
     assert set(first["text"]) == {"de", "en"} and first["severity"] == "blocker"
     assert all(set(f) == {"path", "line", "column"} for f in first["fields"])
     main(["check", "--no-config", "--date", "2026-01-01", "-f", "markdown", str(HANNOVER)])
+    md = capsys.readouterr().out  # the short report (default)
+    for q in questions:
+        assert md.count(q["text"]["de"]) == 1, q["key"]
+    main(["check", "--no-config", "--date", "2026-01-01", "-f", "markdown", "--detail", "full", str(HANNOVER)])
     md = capsys.readouterr().out
     for q in questions:
         assert md.count(q["text"]["de"]) == 1, q["key"]
