@@ -611,7 +611,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 paths = [f.path for f in getattr(question, "fields", [])] or [question.key]
                 asked = next((q for q in map(bench.plan.question_for_path, paths) if q is not None), None)
                 text = question.text(bench.lang) if callable(getattr(question, "text", None)) else str(question.key)
-                out.append({"anchor": asked.anchor if asked else "", "label": text.split(" Dazu: ")[0],
+                out.append({"anchor": asked.anchor if asked else "", "label": text.split(" Dazu: ")[0].split(" Offen: ")[0],
                             "severity": question.severity.value, "rules": list(question.rules),
                             "section": getattr(question, "section", None) or ""})
             return out
