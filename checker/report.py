@@ -526,28 +526,11 @@ class _TemplateCache(jinja2.BytecodeCache):
             bucket.reset()
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
-        import tempfile
-
-        from checker.rules import _private_dir
+        from checker.rules import cache_write_bytes
 
         path = self._path(bucket)
-        if path is None or not _private_dir(path.parent, create=True):
-            return
-        temp = None
-        try:
-            handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-            with os.fdopen(handle, "wb") as out:
-                out.write(bucket.bytecode_to_string())
-            os.replace(temp, path)
-            temp = None
-        except OSError:
-            pass
-        finally:
-            if temp is not None:
-                try:
-                    os.unlink(temp)
-                except OSError:
-                    pass
+        if path is not None:
+            cache_write_bytes(path, bucket.bytecode_to_string())
 
 
 @lru_cache(maxsize=None)

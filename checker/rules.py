@@ -700,26 +700,38 @@ def _cache_read(key: str) -> Optional[Catalogue]:
 
 
 def _cache_write(key: str, catalogue: Catalogue) -> None:
-    """Write atomically (temporary file, then rename): concurrent writers and readers are safe."""
+    """Write atomically (see cache_write_bytes)."""
     import pickle
-    import tempfile
 
     path = _cache_file(key)
     if path is None:
         return
+    try:
+        data = pickle.dumps((key, catalogue), protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is no error
+        return
+    if cache_write_bytes(path, data):
+        _cache_prune(path.parent)
+
+
+def cache_write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` in a private cache directory (see ``_private_dir``), atomically
+    (temporary file, then rename: concurrent writers and readers are safe). False if not written;
+    a cache that cannot be written is no error."""
+    import tempfile
+
     temp = None
     try:
         if not _private_dir(path.parent, create=True):
-            return
-        data = pickle.dumps((key, catalogue), protocol=pickle.HIGHEST_PROTOCOL)
+            return False
         handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         with os.fdopen(handle, "wb") as out:
             out.write(data)
         os.replace(temp, path)
         temp = None
-        _cache_prune(path.parent)
-    except Exception:  # noqa: BLE001 - a cache that cannot be written is no error
-        pass
+        return True
+    except Exception:  # noqa: BLE001
+        return False
     finally:
         if temp is not None:
             try:
