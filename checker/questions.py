@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import typing
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel
@@ -138,6 +139,7 @@ _TEXTS = {
 _STATUS_HINT = ("vereinbart, ausgeschlossen oder fehlt im Entwurf", "agreed, excluded or absent from the draft")
 
 
+@lru_cache(maxsize=4096)  # pure; called for every open input of every agreement
 def fact_key(path: str) -> Optional[str]:
     """The fact a missing input belongs to (None for another rule's conclusion)."""
     if path.startswith("conclusions."):
@@ -153,6 +155,7 @@ def fact_key(path: str) -> Optional[str]:
     return ".".join(parts[:2]) if len(parts) > 2 else path
 
 
+@lru_cache(maxsize=4096)  # pure; called for every open input of every agreement
 @typing.no_type_check
 def _description(path: str) -> str:
     """The model's (German) description of a path, '' if none."""
@@ -288,6 +291,7 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
     return questions
 
 
+@lru_cache(maxsize=4096)  # pure; called for every open input of every agreement
 def _generic(path: str) -> str:
     """``services[2].category`` -> ``services[].category``."""
     out = []
