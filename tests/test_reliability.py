@@ -231,6 +231,7 @@ def test_worker_dies_when_its_parent_is_killed(tmp_path):
                               env=dict(os.environ, PYTHONPATH=str(ROOT)))
     worker = int(parent.stdout.readline())
     time.sleep(0.3)
+    assert Path(f"/proc/{worker}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # it runs
     parent.kill()
     parent.wait()
     deadline = time.monotonic() + 10
