@@ -258,7 +258,7 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
             for m in entries:
                 g["fields"].setdefault(m.path, m)
             question = finding.rule.rule.question
-            if question is not None and key == only_key:
+            if question is not None and key == only_key and not appl:  # its question presumes it applies
                 rank = SEVERITY_ORDER[finding.severity]
                 if g["authored"] is None or rank > g["authored"][0]:
                     g["authored"] = (rank, (question.de, question.en))
@@ -273,7 +273,8 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
             kind, de, en = KIND_FACT, title.de, title.en
         else:
             kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE if key.startswith("clauses.") else KIND_FACT
-            authored = g["authored"][1] if g["authored"] else None
+            # a rule's own question asks about that rule; a fact that decides several is asked as such
+            authored = g["authored"][1] if g["authored"] and len(rules) == 1 else None
             de, en = _text(key, kind, list(g["fields"]), authored)
         section = None
         if key.startswith("clauses."):

@@ -112,3 +112,12 @@ def test_json_questions_and_human_report_print_them_once(capsys, monkeypatch, ca
     for q in questions:
         assert md.count(q["text"]["de"]) == 1, q["key"]
     assert "siehe Klärungsbedarf, Frage" in md
+
+
+def test_a_rule_asked_for_its_applicability_does_not_lend_its_question(results):
+    """DWH-JH-EINZELVEREINBARUNGEN's own question presumes it applies: the access clause is asked
+    as such, not with that rule's text."""
+    hannover = results["issab-3-02-hannover.yaml"]
+    (access,) = [q for q in hannover.questions if q.key == "clauses.provider_access"]
+    assert "Einzelvereinbarungen" not in access.text_de
+    assert access.text_de.startswith("Was regelt der Entwurf zu „Zugang weiterer Träger")
