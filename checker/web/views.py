@@ -513,7 +513,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
     def _question_view(draft: Any, q: Any) -> dict:
         raw = draft.raw
         view: dict[str, Any] = {"q": q, "anchor": q.anchor, "label": q.label, "kind": q.kind,
-                                "rules": q.rules, "help": explain(_help(q))}
+                                "rules": q.rules, "help": explain(_help(q)), "ask": _ask(q)}
         if q.kind == "clause":
             status = iv.get(raw, f"{q.key}.status")
             view.update(status="" if status in iv._NOT_STATED or status is None else status,
@@ -554,6 +554,16 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
 
     def _help(q: Any) -> str:
         return q.label
+
+    def _ask(q: Any) -> str:
+        """The catalogue's own question of the most severe rule this question decides ('' for the basics)."""
+        if q.section == "basics":
+            return ""
+        for rid in sorted(q.rules, key=lambda r: -SEVERITY_ORDER[bench.catalogue.by_id[r].rule.severity]):
+            rule = bench.catalogue.by_id[rid].rule
+            if rule.question is not None:
+                return explain(rule.question.de)
+        return ""
 
     def _rules_view(rule_ids: list[str]) -> list[dict]:
         out = []
