@@ -338,8 +338,8 @@ def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float) -> dict:
         wall = time.perf_counter() - start
         row = {"n": n, "wall_s": wall, "peak_rss_kib": usage.ru_maxrss, "code": proc.returncode,
                "bytes": target.stat().st_size if target.exists() else 0}
-        if proc.returncode not in (0, 1):
-            row["error"] = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or ["?"]
+        if proc.returncode not in (0, 1) or not row["bytes"]:  # exit 1 without a report: failed too
+            row["error"] = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
         out["rows"].append(row)
         print(f"CLI batch N={n:>7,}: {wall:7.1f} s, peak RSS {usage.ru_maxrss / 1024:7.1f} MiB, exit {proc.returncode}"
               + (f" ({row['error'][0][:120]})" if "error" in row else ""), flush=True)
@@ -516,7 +516,7 @@ def targets(rows: list[dict], cli: Optional[dict], jobs: Optional[dict], batch: 
             if fmt + "_failed" in jobs:
                 continue
             s = jobs[fmt + "_speedup"]
-            out.append(f"- `--jobs 2` ≥ {TARGETS['jobs_speedup']}× `--jobs 1` (-o {fmt}): {s:.2f}× — "
+            out.append(f"- `--jobs 2` ≥ {TARGETS['jobs_speedup']}× `--jobs 1` (-o {fmt}): {s:.3f}× — "
                        f"{verdict(s >= TARGETS['jobs_speedup'])}")
     return out
 
