@@ -185,6 +185,10 @@ class Dimension(str, Enum):
 
 class ServiceCategory(str, Enum):
     hilfen_zur_erziehung = "hilfen_zur_erziehung"
+    # Erziehungsberatung (§ 28 SGB VIII) and other niedrigschwellige ambulant aids used directly, without a prior
+    # decision of the youth office (§ 36a Abs. 2 SGB VIII)
+    erziehungsberatung = "erziehungsberatung"
+    vollzeitpflege = "vollzeitpflege"  # § 33 SGB VIII: not an offer under § 78a (no §§ 78b-78g agreements)
     eingliederungshilfe = "eingliederungshilfe"
     sajf_sha = "sajf_sha"
     offene_kinder_jugendarbeit = "offene_kinder_jugendarbeit"
@@ -373,7 +377,12 @@ class Sozialraum(Base):
 class Service(Base):
     name: Optional[ShortText] = Field(None, description="Bezeichnung der Leistung")
     legal_basis: Optional[ShortText] = Field(None, description="Rechtsgrundlage, z. B. '§§ 27 ff. SGB VIII'")
-    category: Optional[ServiceCategory] = Field(None, description="Leistungsbereich")
+    category: Optional[ServiceCategory] = Field(
+        None,
+        description="Leistungsbereich (erziehungsberatung: Erziehungsberatung und andere ambulante Hilfen, die "
+        "nach § 36a Abs. 2 SGB VIII ohne vorherige Entscheidung des Jugendamts in Anspruch genommen werden; "
+        "vollzeitpflege: § 33 SGB VIII)",
+    )
     claim: Optional[ClaimType] = Field(
         None, description="subjektbezogen (individueller Rechtsanspruch) oder objektbezogen (Infrastruktur)"
     )

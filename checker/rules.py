@@ -122,8 +122,21 @@ class LegalRef(_Base):
         return self.decision if self.decision else f"{self.ref} {self.law}"
 
 
+# Services with an individual legal claim (HzE, § 35a, § 41 SGB VIII, Eingliederungshilfe): the sozialrechtliche
+# Dreiecksverhältnis. "individuell_gewaehrt" further leaves out the ambulant aids that § 36a Abs. 2 SGB VIII opens
+# to direct use without a prior decision of the youth office (category erziehungsberatung).
+_CLAIM_SCOPES = {
+    "individuell": {"some": {"collection": "services", "where": {"path": "claim", "eq": "subjektbezogen"}}},
+    "individuell_gewaehrt": {"some": {"collection": "services", "where": {"all": [
+        {"path": "claim", "eq": "subjektbezogen"}, {"path": "category", "ne": "erziehungsberatung"}]}}},
+}
+
+
 class AppliesTo(_Base):
     fields: Optional[list[FieldOfWork]] = None
+    # individuell: the budget includes a service with an individual legal claim; individuell_gewaehrt: one that is
+    # granted by a decision of the public body (not only aids of direct access under § 36a Abs. 2 SGB VIII)
+    claims: Optional[Literal["individuell", "individuell_gewaehrt"]] = None
     lands: Optional[list[Land]] = None  # e.g. Hamburg-specific Eckpunkte
     budget_forms: Optional[list[BudgetForm]] = None
     valid_from: Optional[dt.date] = None
@@ -179,6 +192,7 @@ class Rule(_Base):
     require: dict[str, Any]
     conclude: Optional[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = None
     tests: list[RuleTest] = Field(default_factory=list)
+    tests_given: dict[str, Any] = Field(default_factory=dict)  # merged under every test's `given`
     impossible: Optional[dict[Literal["erfuellt", "verletzt", "ungeklaert"], str]] = None
 
 
@@ -349,6 +363,8 @@ def _applicability(rule: Rule) -> Optional[dict]:
         parts.append({"path": "meta.land", "in": [land.value for land in a.lands]})
     if a.budget_forms:
         parts.append({"path": "model.budget_form", "in": [b.value for b in a.budget_forms]})
+    if a.claims:
+        parts.append(_CLAIM_SCOPES[a.claims])
     if a.valid_from:  # in force at some time of the term (see checker.regime): the term's last day counts
         parts.append({"path": "derived.term_last_date", "gte": a.valid_from})
     if a.valid_until:

@@ -59,7 +59,7 @@ def test_egh_2019_is_sgb_xii_old_version(catalogue):
     assert "§ 77 Abs. 1 S. 3 SGB XII a. F." in report  # the Schiedsstelle of the old law
     # the criteria that hold under both laws are judged alike
     assert result.finding("DWH-SK-SCHIEDSSTELLE-EGH").verdict.value == "verletzt"
-    assert result.finding("RS-EGH-KEINE-VERGABE").verdict.value == "verletzt"
+    assert result.finding("DWH-SK-VERGABERECHT").verdict.value == "verletzt"  # one finding (BSG), RS-EGH-KEINE-VERGABE merged
 
 
 def test_egh_2021_is_sgb_ix(catalogue):
@@ -134,3 +134,64 @@ def test_rule_validity_compares_the_whole_term():
         "rationale": {"de": "r", "en": "r"}, "recommendation": {"de": "r", "en": "r"}, "require": {}})
     assert _applicability(rule) == {"all": [{"path": "derived.term_last_date", "gte": dt.date(2020, 1, 1)},
                                             {"path": "derived.reference_date", "lte": dt.date(2030, 1, 1)}]}
+
+
+# --------------------------------------------------------------------------- scope by claim type
+
+INDIVIDUAL_CLAIM_RULES = ["DWH-JH-EINZELVEREINBARUNGEN", "DWH-SK-WAHLRECHT", "DWH-SK-RECHTSANSPRUECHE",
+                          "DWH-SK-BEDARFSDECKUNG", "DWH-SK-VERGABERECHT", "RS-EXKLUSIVITAET",
+                          "RS-GEWAEHRUNG-OEFFENTLICH", "ISSAB-KR-WAHLRECHT-OEFFNUNG", "ISSAB-KR-KNAPPES-BUDGET"]
+DECISION_RULES = ["RS-GEWAEHRUNG-OEFFENTLICH", "DWH-QS-HILFEPLANUNG", "ISSAB-VS-SOZIALRAUMTEAMS",
+                  "ISSAB-VS-ROLLENTRENNUNG"]
+
+
+def youth(services: list[dict], **clauses) -> dict:
+    return {"meta": {"title": "Budget", "land": "niedersachsen", "period": {"start": "2025-01-01", "end": "2027-12-31"}},
+            "field_of_work": ["kinder_jugendhilfe"], "model": {"budget_form": "sozialraumbudget", "holder": "traeger"},
+            "services": services, "clauses": clauses}
+
+
+OPEN_YOUTH_WORK = {"name": "Offene Kinder- und Jugendarbeit", "legal_basis": "§ 11 SGB VIII",
+                   "category": "offene_kinder_jugendarbeit", "claim": "objektbezogen", "setting": "offen"}
+SPFH = {"name": "SPFH", "category": "hilfen_zur_erziehung", "claim": "subjektbezogen", "setting": "ambulant"}
+EB = {"name": "Erziehungsberatung", "legal_basis": "§§ 28, 36a Abs. 2 SGB VIII", "category": "erziehungsberatung",
+      "claim": "subjektbezogen", "setting": "ambulant"}
+GWB = {"status": "vereinbart", "procedure": "ausschreibung_gwb"}
+
+
+def test_pure_section_11_budget_gets_no_individual_claim_rules(catalogue):
+    result, _ = run(catalogue, youth([OPEN_YOUTH_WORK], selection_procedure=GWB))
+    for rule_id in INDIVIDUAL_CLAIM_RULES + DECISION_RULES:
+        assert result.finding(rule_id).verdict.value == "nicht_anwendbar", rule_id
+    # a tender of infrastructure is no blocker: a hint on funding under § 74 SGB VIII instead
+    hint = result.finding("DWH-SK-VERGABERECHT-INFRASTRUKTUR")
+    assert hint.verdict.value == "verletzt" and hint.severity.value == "hinweis"
+    assert not [f.id for f in result.findings if f.severity.value == "blocker"
+                and f.verdict.value in ("verletzt", "ungeklaert") and f.id in INDIVIDUAL_CLAIM_RULES]
+
+
+def test_mixed_budget_keeps_the_individual_claim_rules(catalogue):
+    result, _ = run(catalogue, youth([OPEN_YOUTH_WORK, SPFH], selection_procedure=GWB))
+    assert result.finding("DWH-SK-VERGABERECHT").verdict.value == "verletzt"  # blocker for the HzE part
+    assert result.finding("DWH-SK-VERGABERECHT-INFRASTRUKTUR").verdict.value == "nicht_anwendbar"
+    for rule_id in INDIVIDUAL_CLAIM_RULES + DECISION_RULES:
+        assert result.finding(rule_id).verdict.value != "nicht_anwendbar", rule_id
+
+
+def test_erziehungsberatung_with_direct_access_needs_no_prior_decision(catalogue):
+    """§ 36a Abs. 2 SGB VIII: direct use without a decision of the youth office; the claim itself stays."""
+    result, _ = run(catalogue, youth([EB]))
+    for rule_id in DECISION_RULES:
+        assert result.finding(rule_id).verdict.value == "nicht_anwendbar", rule_id
+    for rule_id in ["DWH-SK-RECHTSANSPRUECHE", "DWH-SK-WAHLRECHT", "DWH-JH-EINZELVEREINBARUNGEN"]:
+        assert result.finding(rule_id).verdict.value != "nicht_anwendbar", rule_id
+    # with another aid that is granted by decision, the decision rules apply again
+    mixed, _ = run(catalogue, youth([EB, SPFH]))
+    assert mixed.finding("RS-GEWAEHRUNG-OEFFENTLICH").verdict.value != "nicht_anwendbar"
+
+
+def test_claim_type_not_stated_leaves_applicability_open(catalogue):
+    result, _ = run(catalogue, youth([{"name": "Angebot", "category": "sonstiges"}]))
+    finding = result.finding("DWH-SK-RECHTSANSPRUECHE")
+    assert finding.verdict.value == "ungeklaert"
+    assert "services[0].claim" in {m.path for m in finding.missing}
