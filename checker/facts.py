@@ -112,6 +112,9 @@ DERIVED = {
         "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, oder Gewährung und "
         "Leistungserbringung sind nicht getrennt (Rollentrennung ausgeschlossen)",
     ),
+    "derived.services_granted_by_decision": (
+        "bool", "Mindestens eine Leistung mit Rechtsanspruch wird erst nach Entscheidung des öffentlichen Trägers "
+        "erbracht (nicht nur Erziehungsberatung u. a. mit direktem Zugang nach § 36a Abs. 2 SGB VIII)"),
 }
 
 
@@ -322,6 +325,19 @@ def _some(items: list, field: str, value: str) -> Optional[bool]:
     return False if stated else None
 
 
+def _granted_by_decision(items: list) -> Optional[bool]:
+    """Some service with an individual claim that is not open to direct use (§ 36a Abs. 2 SGB VIII), three-valued."""
+    stated = True
+    for item in items:
+        claim = item.claim.value if item.claim else None
+        category = item.category.value if item.category else None
+        if claim == "subjektbezogen" and category is not None and category != "erziehungsberatung":
+            return True
+        if claim is None or (claim == "subjektbezogen" and category is None):
+            stated = False
+    return False if stated else None
+
+
 def derived_values(agreement: Agreement) -> dict[str, Any]:
     out: dict[str, Any] = {}
     period = agreement.meta.period
@@ -371,6 +387,9 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
             found = _some(services, field, value)
             if found is not None:
                 out[path.removeprefix("derived.")] = found
+        granted = _granted_by_decision(services)
+        if granted is not None:
+            out["services_granted_by_decision"] = granted
     access = agreement.clauses.provider_access
     quota = access.referral_quota_percent
     if access.exclusivity is True or (quota is not None and quota > 0):

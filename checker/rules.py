@@ -126,9 +126,8 @@ class LegalRef(_Base):
 # Dreiecksverhältnis. "individuell_gewaehrt" further leaves out the ambulant aids that § 36a Abs. 2 SGB VIII opens
 # to direct use without a prior decision of the youth office (category erziehungsberatung).
 _CLAIM_SCOPES = {
-    "individuell": {"some": {"collection": "services", "where": {"path": "claim", "eq": "subjektbezogen"}}},
-    "individuell_gewaehrt": {"some": {"collection": "services", "where": {"all": [
-        {"path": "claim", "eq": "subjektbezogen"}, {"path": "category", "ne": "erziehungsberatung"}]}}},
+    "individuell": {"path": "derived.services_subjektbezogen", "eq": True},
+    "individuell_gewaehrt": {"path": "derived.services_granted_by_decision", "eq": True},
 }
 
 

@@ -41,6 +41,7 @@ DERIVED_INPUTS = {
     "derived.wertorientierungen_count": ["parties.takers[].wertorientierung"],
     "derived.vernetzung_share": ["budget.earmarks[].purpose", "budget.earmarks[].share_percent"],
     "derived.services_subjektbezogen": ["services[].claim"],
+    "derived.services_granted_by_decision": ["services[].claim", "services[].category"],
     "derived.services_objektbezogen": ["services[].claim"],
     "derived.services_sajf_sha": ["services[].category"],
     "derived.access_restricted": ["clauses.provider_access.exclusivity", "clauses.provider_access.referral_quota_percent"],
