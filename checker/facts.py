@@ -112,9 +112,15 @@ DERIVED = {
         "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, oder Gewährung und "
         "Leistungserbringung sind nicht getrennt (Rollentrennung ausgeschlossen)",
     ),
-    "derived.services_granted_by_decision": (
-        "bool", "Mindestens eine Leistung mit Rechtsanspruch wird erst nach Entscheidung des öffentlichen Trägers "
-        "erbracht (nicht nur Erziehungsberatung u. a. mit direktem Zugang nach § 36a Abs. 2 SGB VIII)"),
+    # Closed-world on purpose: true only when the services are listed and none carries an individual claim
+    # (resp. none is granted by a decision); otherwise false, so the protective rules for individual claims
+    # stay applicable when the services are not described.
+    "derived.infrastructure_only": (
+        "bool", "Nur Infrastrukturleistungen: Leistungen angegeben, alle objektbezogen (kein individueller "
+        "Rechtsanspruch, z. B. § 11 SGB VIII); sonst false"),
+    "derived.no_granted_aid": (
+        "bool", "Keine Hilfe, über die der öffentliche Träger im Einzelfall entscheidet: Leistungen angegeben, alle "
+        "objektbezogen oder Erziehungsberatung u. a. mit direktem Zugang (§ 36a Abs. 2 SGB VIII); sonst false"),
 }
 
 
@@ -325,17 +331,16 @@ def _some(items: list, field: str, value: str) -> Optional[bool]:
     return False if stated else None
 
 
-def _granted_by_decision(items: list) -> Optional[bool]:
-    """Some service with an individual claim that is not open to direct use (§ 36a Abs. 2 SGB VIII), three-valued."""
-    stated = True
-    for item in items:
-        claim = item.claim.value if item.claim else None
-        category = item.category.value if item.category else None
-        if claim == "subjektbezogen" and category is not None and category != "erziehungsberatung":
-            return True
-        if claim is None or (claim == "subjektbezogen" and category is None):
-            stated = False
-    return False if stated else None
+def _claim_scope(items: list) -> tuple[bool, bool]:
+    """(infrastructure_only, no_granted_aid) of the listed services (closed-world, see DERIVED)."""
+    if not items:
+        return False, False
+    claims = [item.claim.value if item.claim else None for item in items]
+    categories = [item.category.value if item.category else None for item in items]
+    infrastructure = all(c == "objektbezogen" for c in claims)
+    no_decision = all(c == "objektbezogen" or (c == "subjektbezogen" and k == "erziehungsberatung")
+                      for c, k in zip(claims, categories))
+    return infrastructure, no_decision
 
 
 def derived_values(agreement: Agreement) -> dict[str, Any]:
@@ -387,9 +392,7 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
             found = _some(services, field, value)
             if found is not None:
                 out[path.removeprefix("derived.")] = found
-        granted = _granted_by_decision(services)
-        if granted is not None:
-            out["services_granted_by_decision"] = granted
+    out["infrastructure_only"], out["no_granted_aid"] = _claim_scope(services or [])
     access = agreement.clauses.provider_access
     quota = access.referral_quota_percent
     if access.exclusivity is True or (quota is not None and quota > 0):

@@ -290,8 +290,9 @@ _CLAUSE_PARTS = {
 
 _DERIVED_EN = {
     "derived.services_subjektbezogen": "at least one service is subject-related (individual legal claim)",
-    "derived.services_granted_by_decision": "at least one service with a legal claim is granted by a decision of the "
-                                            "public body (not only direct access under § 36a(2) SGB VIII)",
+    "derived.infrastructure_only": "only infrastructure services (all listed services without an individual claim)",
+    "derived.no_granted_aid": "no aid granted by a decision of the public body (only infrastructure or direct access "
+                              "under § 36a(2) SGB VIII)",
     "derived.services_objektbezogen": "at least one service is object-related (infrastructure)",
     "derived.services_sajf_sha": "at least one service is a SAJF/SHA offer",
     "derived.reference_date": "reference date: period start, else signing date, else draft date, else 1 January "

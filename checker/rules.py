@@ -123,11 +123,12 @@ class LegalRef(_Base):
 
 
 # Services with an individual legal claim (HzE, § 35a, § 41 SGB VIII, Eingliederungshilfe): the sozialrechtliche
-# Dreiecksverhältnis. "individuell_gewaehrt" further leaves out the ambulant aids that § 36a Abs. 2 SGB VIII opens
-# to direct use without a prior decision of the youth office (category erziehungsberatung).
+# Dreiecksverhältnis. The rules apply unless the listed services show that there is none (pure infrastructure,
+# e.g. § 11 SGB VIII); "individuell_gewaehrt" also leaves out budgets whose only individual aids are open to
+# direct use without a prior decision of the youth office (§ 36a Abs. 2 SGB VIII, category erziehungsberatung).
 _CLAIM_SCOPES = {
-    "individuell": {"path": "derived.services_subjektbezogen", "eq": True},
-    "individuell_gewaehrt": {"path": "derived.services_granted_by_decision", "eq": True},
+    "individuell": {"path": "derived.infrastructure_only", "eq": False},
+    "individuell_gewaehrt": {"path": "derived.no_granted_aid", "eq": False},
 }
 
 

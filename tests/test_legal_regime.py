@@ -190,8 +190,12 @@ def test_erziehungsberatung_with_direct_access_needs_no_prior_decision(catalogue
     assert mixed.finding("RS-GEWAEHRUNG-OEFFENTLICH").verdict.value != "nicht_anwendbar"
 
 
-def test_claim_type_not_stated_leaves_applicability_open(catalogue):
-    result, _ = run(catalogue, youth([{"name": "Angebot", "category": "sonstiges"}]))
-    finding = result.finding("DWH-SK-RECHTSANSPRUECHE")
-    assert finding.verdict.value == "ungeklaert"
-    assert "services[0].claim" in {m.path for m in finding.missing}
+def test_claim_type_not_stated_keeps_the_protective_rules(catalogue):
+    """Only listed services without any individual claim take the claim rules out; an open claim type does not."""
+    for services in ([{"name": "Angebot", "category": "sonstiges"}], [], None):
+        doc = youth(services or [])
+        if services is None:
+            del doc["services"]
+        result, _ = run(catalogue, doc)
+        assert result.finding("DWH-SK-RECHTSANSPRUECHE").verdict.value != "nicht_anwendbar", services
+        assert result.finding("DWH-SK-VERGABERECHT-INFRASTRUKTUR").verdict.value == "nicht_anwendbar", services
