@@ -176,6 +176,24 @@ class RuleVariant(_Base):
         return self
 
 
+class Escalation(_Base):
+    """A violation that is graver when a stated fact holds: the finding takes ``severity`` then."""
+
+    severity: Severity
+    when: dict[str, Any]  # {path: P, eq: V} or {path: P, in: [V, ...]} on a stated value of the agreement
+
+    @model_validator(mode="after")
+    def _simple(self) -> "Escalation":
+        keys = set(self.when)
+        if "path" not in keys or len(keys - {"path"}) != 1 or not keys & {"eq", "in"}:
+            raise ValueError("escalate.when braucht path und eq oder in")
+        return self
+
+    def holds(self, value: Any) -> bool:
+        value = getattr(value, "value", value)
+        return value == self.when["eq"] if "eq" in self.when else value in self.when["in"]
+
+
 class Rule(_Base):
     id: Annotated[str, Field(pattern=r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$", max_length=40)]
     title: Text
@@ -189,6 +207,7 @@ class Rule(_Base):
     question: Optional[Text] = None
     variants: list[RuleVariant] = Field(default_factory=list)  # wording per legal regime
     criticism: Optional[Text] = None  # the rule rests on a criticism the source reports: say so, and the answer
+    escalate: Optional[Escalation] = None  # a violation on this stated fact has a higher severity
     require: dict[str, Any]
     conclude: Optional[Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]] = None
     tests: list[RuleTest] = Field(default_factory=list)
@@ -509,6 +528,8 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
                 if ref.key() not in legal:
                     raise RuleFileError(file, rule.id, f"Rechtsgrundlage '{ref.key()}' ist nicht in rules/legal-basis.yaml geprüft")
             rule.legal_basis = [_complete_ref(ref, legal[ref.key()]) for ref in rule.legal_basis]
+        if rule.escalate is not None and registry().lookup(rule.escalate.when["path"]) is None:
+            raise RuleFileError(file, rule.id, f"escalate: unbekannter Pfad {rule.escalate.when['path']}")
         if check_tests:
             _check_tests(rule, file)
     values = {k: p.value for k, p in params.items()}

@@ -109,6 +109,7 @@ class Finding:
     waiver: Optional[AppliedWaiver] = None
     underlying: Optional[Verdict] = None  # the verdict a waiver set aside
     baseline: bool = False  # listed in --baseline: reported, but never fails the run
+    escalated: Optional[Severity] = None  # the rule's `escalate` applied to this violation
 
     @property
     def id(self) -> str:
@@ -116,7 +117,7 @@ class Finding:
 
     @property
     def severity(self) -> Severity:
-        return self.rule.rule.severity
+        return self.escalated or self.rule.rule.severity
 
 
 @dataclass(frozen=True)
@@ -518,6 +519,9 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
             continue
         verdict, matches = _verdict(rule, outcome)
         finding = Finding(rule, verdict)
+        escalate = rule.rule.escalate
+        if escalate is not None and verdict == Verdict.verletzt and escalate.holds(ctx.value(escalate.when["path"])):
+            finding.escalated = escalate.severity
         if matches:
             evidence: list[Evidence] = []
             for m in matches[:MAX_EVIDENCE_ITEMS]:  # one match per list item: a few items, never the list

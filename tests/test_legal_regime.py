@@ -199,3 +199,23 @@ def test_claim_type_not_stated_keeps_the_protective_rules(catalogue):
         result, _ = run(catalogue, doc)
         assert result.finding("DWH-SK-RECHTSANSPRUECHE").verdict.value != "nicht_anwendbar", services
         assert result.finding("DWH-SK-VERGABERECHT-INFRASTRUKTUR").verdict.value == "nicht_anwendbar", services
+
+
+# --------------------------------------------------------------------------- severities
+
+def test_excluded_hilfeplanung_is_a_blocker_missing_one_minor(catalogue):
+    excluded, _ = run(catalogue, youth([SPFH], participatory_planning={"status": "ausgeschlossen"}))
+    finding = excluded.finding("DWH-QS-HILFEPLANUNG")
+    assert finding.verdict.value == "verletzt" and finding.severity.value == "blocker"
+    missing, _ = run(catalogue, youth([SPFH], participatory_planning={"status": "fehlt"}))
+    finding = missing.finding("DWH-QS-HILFEPLANUNG")
+    assert finding.verdict.value == "verletzt" and finding.severity.value == "minor"
+
+
+def test_severities_follow_the_sources():
+    from checker.rules import load_catalogue as load
+
+    severity = {r.id: r.rule.severity.value for r in load().rules}
+    assert severity["ISSAB-GA-MOGELPACKUNG"] == severity["ISSAB-GA-VERWALTUNGSINTERN"] == "major"
+    assert severity["DWH-EGH-VORJAHRESBASIS"] == "hinweis"
+    assert severity["ISSAB-VS-JUGENDHILFEPLANUNG"] == "minor"
