@@ -422,6 +422,7 @@ def question_doc(q: Any) -> dict:
     """One question of the Klärungsbedarf (shape documented in checker/questions.py)."""
     return {"n": q.n, "key": q.key, "kind": q.kind, "stage": q.stage, "text": {"de": q.text_de, "en": q.text_en},
             "section": q.section, "severity": q.severity.value, "rules": list(q.rules),
+            "facts": list(q.facts or [q.key]),
             "fields": [{"path": f.path, "line": f.line, "column": f.column} for f in q.fields]}
 
 

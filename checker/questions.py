@@ -13,14 +13,21 @@ exists. Here the open rules become one list of questions:
    Teilbudgets), the term and dates, or one field. A rule that waits for another rule's
    conclusion is attached to that rule's facts, so every open rule, and in particular every
    open blocker, is covered by at least one question.
-3. **Ordered by what the answer can change**: the highest severity among the rules it
+3. **One provision, one question.** Where the model describes one provision of a contract in
+   several facts (the Nachfinanzierung as demand adjustment, overspending and renegotiation;
+   the Hilfeplanverfahren as four clauses), ``rules/questions.yaml`` groups them: when at least
+   two of a group's facts are open they are asked as one question, which names every open part
+   with its open details. Data, not code: a new rule on one of these clauses joins its group.
+4. **Ordered by what the answer can change**: the highest severity among the rules it
    decides (blockers first), then how many blockers, then how many rules, then the place in
    the file.
 
 The shape of one question (JSON report ``agreements[].questions``)::
 
     {"n": 1,                                  # position, 1-based (the order)
-     "key": "clauses.schiedsstelle",          # the deciding fact (stable, for tools)
+     "key": "clauses.schiedsstelle",          # the deciding fact (stable, for tools); frage.NAME for
+                                              # a group of rules/questions.yaml
+     "facts": ["clauses.schiedsstelle"],      # the facts asked (a group: its open facts)
      "kind": "klausel",                       # klausel | anwendbarkeit | angabe
      "stage": 1,                              # 1 decides a blocker (whether it can be signed at
                                               # all), 2 a major rule (Auflagen), 3 only minor
@@ -45,6 +52,7 @@ from pydantic import BaseModel
 
 from checker.model import Agreement
 from checker.rules import SEVERITY_ORDER, Severity, Verdict
+from checker.texts_en import description_en
 
 KIND_CLAUSE = "klausel"
 KIND_APPLICABILITY = "anwendbarkeit"
@@ -70,6 +78,8 @@ class Question:
     severity: Severity
     rules: list[str]
     fields: list[QuestionField] = field(default_factory=list)
+    # the facts asked: [key] for one fact; for a question of rules/questions.yaml its open facts
+    facts: list[str] = field(default_factory=list)
 
     def text(self, lang: str) -> str:
         return self.text_de if lang == "de" else self.text_en
@@ -181,35 +191,78 @@ def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
     return None
 
 
+def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[str]]:
+    """(German, English) descriptions of the open details, each once; ``whole_items``: the fields of
+    list items are described generically (``services[].claim``), a clause's status is left out."""
+    if whole_items:
+        descs = dict.fromkeys(_description(_generic(p)) for p in paths)
+    else:
+        descs = dict.fromkeys(_description(p) for p in paths if not p.endswith(".status"))
+    de = [d for d in descs if d]
+    return de, [description_en(d) for d in de]
+
+
 def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, str]]) -> tuple[str, str]:
     if key in _TEXTS:
         de, en = _TEXTS[key]
         if key in _DETAILED:
-            details = [d for d in dict.fromkeys(_description(_generic(p)) for p in paths) if d]
-            if details:
-                de += " Offen: " + "; ".join(details) + "."
-                en += " Open: " + "; ".join(details) + "."
+            details_de, details_en = _details(paths, True)
+            if details_de:
+                de += " Offen: " + "; ".join(details_de) + "."
+                en += " Open: " + "; ".join(details_en) + "."
         return de, en
     if key.startswith("clauses."):
         what = _description(key) or key.split(".", 1)[1]
-        details = [d for d in dict.fromkeys(_description(p) for p in paths if not p.endswith(".status")) if d]
+        details_de, details_en = _details(paths, False)
         if authored and kind != KIND_APPLICABILITY:
             de, en = authored
         else:
             de = f"Was regelt der Entwurf zu „{what}“ ({_STATUS_HINT[0]})?"
-            en = f"What does the draft provide on “{what}” ({_STATUS_HINT[1]})?"
-        if details:
-            de += " Dazu: " + "; ".join(details) + "."
-            en += " Details: " + "; ".join(details) + "."
+            en = f"What does the draft provide on “{description_en(what)}” ({_STATUS_HINT[1]})?"
+        if details_de:
+            de += " Dazu: " + "; ".join(details_de) + "."
+            en += " Details: " + "; ".join(details_en) + "."
         return de, en
     if authored and kind != KIND_APPLICABILITY:
         return authored
     what = _description(key) or _description(paths[0]) or key
-    return f"Bitte angeben: {what}.", f"Please state: {what}."
+    return f"Bitte angeben: {what}.", f"Please state: {description_en(what)}."
 
 
-def build_questions(findings: Iterable, *, applies_known: set[str], agreement: Agreement) -> list[Question]:
-    """The questions for the ungeklärt findings (see the module docstring)."""
+def _group_text(ask_de: str, ask_en: str, members: list[str], parts: dict) -> tuple[str, str]:
+    """A group's question, then each open part with its open details ("Offen: ...")."""
+    de_parts, en_parts = [], []
+    for fact in members:
+        what = _description(fact) or fact
+        details_de, details_en = _details(parts[fact]["fields"], fact in _TEXTS)
+        de_parts.append(what + (f" ({'; '.join(details_de)})" if details_de else ""))
+        en_parts.append(description_en(what) + (f" ({'; '.join(details_en)})" if details_en else ""))
+    de, en = f"{ask_de} Offen: " + "; ".join(de_parts) + ".", f"{ask_en} Open: " + "; ".join(en_parts) + "."
+    if any(f.startswith("clauses.") for f in members):
+        de += f" Je Regelung: {_STATUS_HINT[0]}."
+        en += f" For each provision: {_STATUS_HINT[1]}."
+    return de, en
+
+
+def known_fact(key: str) -> bool:
+    """True if ``key`` names a part of the model (a clause, a list, a field) that questions ask about."""
+    if key in _TEXTS:
+        return True
+    node: Any = Agreement
+    for part in key.split("."):
+        if node is None or part not in getattr(node, "model_fields", {}):
+            return False
+        node = _model_of(node.model_fields[part].annotation)
+    return True
+
+
+GROUP_PREFIX = "frage."
+
+
+def build_questions(findings: Iterable, *, applies_known: set[str], agreement: Agreement,
+                    groups: Iterable[tuple[str, tuple[str, ...], str, str]] = ()) -> list[Question]:
+    """The questions for the ungeklärt findings (see the module docstring); ``groups`` are the
+    facts asked together (rules/questions.yaml), used where at least two of a group's facts are open."""
     from checker.verdicts import _inputs  # the stated inputs of a derived path
 
     findings = list(findings)
@@ -237,6 +290,7 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
                 out.append(m)
         return out, appl_unknown and bool(chosen)
 
+    qgroups = list(groups)
     groups: dict[str, dict] = {}
     for finding in findings:
         if finding.verdict != Verdict.ungeklaert:
@@ -263,6 +317,21 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
                 if g["authored"] is None or rank > g["authored"][0]:
                     g["authored"] = (rank, (question.de, question.en))
 
+    merged: dict[str, tuple[str, str, list[str]]] = {}  # question key -> (ask de, ask en, member facts)
+    for gkey, facts, ask_de, ask_en in qgroups:
+        members = [f for f in facts if f in groups]
+        if len(members) < 2:
+            continue
+        into = {"rules": {}, "fields": {}, "appl": None, "authored": None, "members": {}}
+        for fact in members:
+            g = groups.pop(fact)
+            into["rules"].update(g["rules"])
+            into["fields"].update(g["fields"])
+            into["appl"] = g["appl"] if into["appl"] is None else into["appl"] and g["appl"]
+            into["members"][fact] = g
+        groups[GROUP_PREFIX + gkey] = into
+        merged[GROUP_PREFIX + gkey] = (ask_de, ask_en, members)
+
     questions: list[Question] = []
     for key, g in groups.items():
         rules = sorted(g["rules"].values(), key=lambda f: (-SEVERITY_ORDER[f.severity], f.id))
@@ -271,18 +340,26 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
             rule = rules[0].rule.rule
             title = rule.question or rule.title
             kind, de, en = KIND_FACT, title.de, title.en
+        elif key in merged:
+            kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE
+            de, en = _group_text(*merged[key], g["members"])
         else:
             kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE if key.startswith("clauses.") else KIND_FACT
             # a rule's own question asks about that rule; a fact that decides several is asked as such
             authored = g["authored"][1] if g["authored"] and len(rules) == 1 else None
             de, en = _text(key, kind, list(g["fields"]), authored)
         section = None
-        if key.startswith("clauses."):
-            clause = getattr(agreement.clauses, key.split(".", 1)[1], None)
-            section = getattr(clause, "section", None)
+        for fact in merged[key][2] if key in merged else [key]:
+            if fact.startswith("clauses."):
+                clause = getattr(agreement.clauses, fact.split(".", 1)[1], None)
+                found = getattr(clause, "section", None)
+                if found and found not in (section or ""):
+                    section = f"{section}, {found}" if section else found
         fields = [QuestionField(m.path, m.line, m.column) for m in g["fields"].values()]
         stage = 1 if severity == Severity.blocker else 2 if severity == Severity.major else 3
-        questions.append(Question(0, key, kind, stage, de, en, section, severity, [f.id for f in rules], fields))
+        facts = list(merged[key][2]) if key in merged else [key]
+        questions.append(Question(0, key, kind, stage, de, en, section, severity, [f.id for f in rules], fields,
+                                  facts))
     blockers = lambda q: sum(1 for r in q.rules if by_id[r].severity == Severity.blocker)  # noqa: E731
     first_line = lambda q: min((f.line for f in q.fields if f.line), default=0)  # noqa: E731
     questions.sort(key=lambda q: (-SEVERITY_ORDER[q.severity], -blockers(q), -len(q.rules),

@@ -283,6 +283,8 @@ class Catalogue:
     checked_ruleset: str = ""  # JSON of ``ruleset`` as it passed engine.check_safe (the engine skips a re-check)
     fact_keys: frozenset = frozenset()  # engine.fact_keys of this catalogue, computed once
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # per process: plans derived by readers
+    # rules/questions.yaml: (key, facts, question de, question en) of the facts asked together
+    question_groups: tuple = ()
 
     @cached_property
     def by_id(self) -> dict[str, CompiledRule]:
@@ -326,6 +328,49 @@ def _pydantic_reason(exc: ValidationError) -> str:
         loc = ".".join(str(x) for x in err["loc"])
         parts.append(f"{loc}: {err['msg']}")
     return "; ".join(parts)
+
+
+class QuestionGroup(_Base):
+    """Facts one provision of a contract regulates, asked as one question (rules/questions.yaml)."""
+
+    key: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$")]
+    facts: Annotated[list[str], Field(min_length=2)]
+    ask: Text
+    why: Annotated[str, Field(min_length=10)]
+
+
+class QuestionFile(_Base):
+    groups: list[QuestionGroup]
+
+
+QUESTIONS_FILE = "questions.yaml"
+_NOT_RULE_FILES = ("parameters.yaml", "legal-basis.yaml", "coverage.yaml", QUESTIONS_FILE)
+
+
+def load_question_groups(path: Path) -> tuple[tuple[str, tuple[str, ...], str, str], ...]:
+    """(key, facts, German question, English question) of every group; refused with file, group
+    and reason when a fact is unknown to the model or in two groups."""
+    from checker.questions import fact_key, known_fact
+
+    try:
+        groups = QuestionFile.model_validate(_yaml(path)).groups
+    except ValidationError as exc:
+        raise RuleFileError(str(path), None, _pydantic_reason(exc)) from None
+    seen: dict[str, str] = {}
+    keys: set[str] = set()
+    out = []
+    for g in groups:
+        if g.key in keys:
+            raise RuleFileError(str(path), g.key, "Schlüssel doppelt vergeben")
+        keys.add(g.key)
+        for fact in g.facts:
+            if fact_key(fact) != fact or not known_fact(fact):
+                raise RuleFileError(str(path), g.key, f"'{fact}' ist keine Angabe des Formats, nach der gefragt wird")
+            if fact in seen:
+                raise RuleFileError(str(path), g.key, f"'{fact}' steht schon in der Gruppe '{seen[fact]}'")
+            seen[fact] = g.key
+        out.append((g.key, tuple(g.facts), g.ask.de, g.ask.en))
+    return tuple(out)
 
 
 def load_parameters(path: Path) -> dict[str, Parameter]:
@@ -492,8 +537,10 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
     params = load_parameters(param_path) if param_path.exists() else {}
     legal_path = rules_dir / "legal-basis.yaml"
     legal = load_legal_whitelist(legal_path) if legal_path.exists() else None
-    files = sorted(p for p in rules_dir.glob("*.yaml") if p.name not in ("parameters.yaml", "legal-basis.yaml", "coverage.yaml"))
-    for p in [param_path, legal_path, *files]:
+    questions_path = rules_dir / QUESTIONS_FILE
+    question_groups = load_question_groups(questions_path) if questions_path.exists() else ()
+    files = sorted(p for p in rules_dir.glob("*.yaml") if p.name not in _NOT_RULE_FILES)
+    for p in [param_path, legal_path, questions_path, *files]:
         if p.exists():
             digest.update(p.name.encode() + b"\0" + _bytes(p) + b"\0")
     parsed: list[tuple[Rule, str]] = []
@@ -539,7 +586,8 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
     version_file = rules_dir / "VERSION"
     version = _text(version_file).strip() if version_file.exists() else "unversioniert"
     digest.update(version.encode())
-    catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files], version)
+    catalogue = Catalogue(compiled, params, digest.hexdigest(), [str(p) for p in files], version,
+                          question_groups=question_groups)
     build_ruleset(catalogue)
     return catalogue
 

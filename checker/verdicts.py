@@ -547,7 +547,8 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
 
     applies_known = {rule_id for rule_id, matches in outcome.matches.items()
                      if any(m.kind in ("applies", "holds", "violated") for m in matches)}
-    questions = build_questions(findings, applies_known=applies_known, agreement=agreement)
+    questions = build_questions(findings, applies_known=applies_known, agreement=agreement,
+                                groups=catalogue.question_groups)
     return AgreementResult(path, sha256, agreement, findings, overall_verdict(findings), notes,
                            check_date.isoformat(), questions)
 
