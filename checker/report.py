@@ -41,6 +41,7 @@ from checker.facts import DERIVED
 from checker.labels import GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.model import Agreement, Clauses
 from checker.regime import Regime, cited
+from checker.texts_en import description_en
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
 from checker.verdicts import (
     DERIVED_INPUTS,
@@ -282,7 +283,7 @@ _NOTES_EN = {
 }
 
 _CLAUSE_PARTS = {
-    "status": ("Regelung (vereinbart / ausgeschlossen / fehlt)", "status"),
+    "status": ("Regelung (vereinbart / ausgeschlossen / fehlt)", "provision (agreed / excluded / absent)"),
     "section": ("Fundstelle", "section"),
     "wording": ("Wortlaut", "wording"),
     "note": ("Anmerkung", "note"),
@@ -618,7 +619,7 @@ def absent_text(status_path: str, lang: str) -> str:
     what = field.description if field and field.description else clause
     if lang == "de":
         return f"fehlt: Die Vereinbarung regelt „{what}“ nicht"
-    return f"absent: the agreement does not regulate “{what}”"
+    return f"absent: the agreement does not regulate “{description_en(what)}”"
 
 
 def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
@@ -679,30 +680,32 @@ def _field_chain(path: str) -> tuple[tuple[str, Optional[int], Optional[str]], .
 
 
 def describe_path(path: str, lang: str) -> str:
-    """What a path means, for readers who do not read the format: German model descriptions
-    (the format is German); in English only computed values and intermediate findings are described."""
+    """What a path means, for readers who do not read the format: the model's descriptions (German;
+    in English from checker.texts_en), computed values and intermediate findings."""
     if path in DERIVED:
         text = DERIVED[path][1] if lang == "de" else _DERIVED_EN.get(path, "")
         return f"{text} ({_w('computed', lang)})" if text else _w("computed", lang)
     if path.startswith("conclusions."):
         return _w("conclusion", lang, name=path.split(".", 1)[1])
-    if lang != "de":
-        return ""
     chain = _field_chain(path)
     if not chain or chain[-1][2] is None and chain[-1][0] not in _CLAUSE_PARTS:
         return ""
+    tr = (lambda d: d) if lang == "de" else (lambda d: description_en(d) if d else d)  # noqa: E731
     leaf, leaf_index, leaf_desc = chain[-1]
+    leaf_desc = tr(leaf_desc)
     parent = chain[-2] if len(chain) > 1 else None
+    number = "Nr." if lang == "de" else "no."
     if leaf in _CLAUSE_PARTS and parent is not None and parent[0] != "meta" and chain[0][0] == "clauses":
-        text = f"{parent[2]}: {_CLAUSE_PARTS[leaf][0]}" if parent[2] else ""
+        part = _CLAUSE_PARTS[leaf][0] if lang == "de" else _CLAUSE_PARTS[leaf][1]
+        text = f"{tr(parent[2])}: {part}" if parent[2] else ""
     elif leaf_index is not None:
-        text = f"{leaf_desc} Nr. {leaf_index + 1}"
+        text = f"{leaf_desc} {number} {leaf_index + 1}"
     else:
         text = leaf_desc or ""
         indexed = [c for c in chain[:-1] if c[1] is not None]
         if indexed and text:
             coll = indexed[-1]
-            text = f"{coll[2]} Nr. {coll[1] + 1}: {text}" if coll[2] else text
+            text = f"{tr(coll[2])} {number} {coll[1] + 1}: {text}" if coll[2] else text
     return text
 
 
@@ -1262,7 +1265,7 @@ def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
                 continue
             done.add(key)
             clause = getattr(view.a.clauses, parts[1], None)
-            name = describe_path(key, "de") if lang == "de" else parts[1].replace("_", " ")
+            name = describe_path(key, lang) or parts[1].replace("_", " ")
             c = clauses.get(key, {})
             status = getattr(getattr(clause, "status", None), "value", None)
             sentence = _STATUS_SENTENCE.get(status or "", ("", ""))[0 if lang == "de" else 1]
@@ -1295,7 +1298,7 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
     # grouped here by the part of the draft they ask about; within a topic in their order
     grouped: dict[str, list[dict]] = {}
     for q in getattr(result, "questions", None) or []:
-        grouped.setdefault(_topic(q.key), []).append({
+        grouped.setdefault(_topic((getattr(q, "facts", None) or [q.key])[0]), []).append({
             "n": q.n, "question": q.text(lang), "section": q.section or "", "ids": list(q.rules),
             "decides": q.severity == Severity.blocker})
     topics = [{"key": key, "label": w(f"topic_{key}"), "questions": sorted(grouped[key], key=lambda e: e["n"])}
