@@ -107,6 +107,11 @@ DERIVED = {
         "Eine vorrangige Fallzuweisungsquote für die Budgetnehmer lenkt Fälle an der Wahl vorbei (true: Quote "
         "über 0 %; false: keine Quote angegeben oder 0 %)",
     ),
+    "derived.choice_limited_to_budget_holders": (
+        "bool",
+        "Die Wahl ist auf die Budgetnehmer beschränkt: ausdrücklich angegeben (true/false), sonst false, wenn "
+        "eine Öffnungsklausel vereinbart ist (sie öffnet die Wahl über die Budgetnehmer hinaus)",
+    ),
     "derived.provider_decides_on_granting": (
         "bool",
         "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, oder Gewährung und "
@@ -400,6 +405,11 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
     elif access.exclusivity is False:
         out["access_restricted"] = False
     out["choice_restricted_by_quota"] = quota is not None and quota > 0
+    choice = agreement.clauses.choice_of_provider
+    if choice.limited_to_budget_holders is not None:
+        out["choice_limited_to_budget_holders"] = choice.limited_to_budget_holders
+    elif choice.opening_clause is True:
+        out["choice_limited_to_budget_holders"] = False
     decides = agreement.clauses.public_body_decides.provider_decides_on_granting
     if decides is True or agreement.clauses.role_separation.status == ClauseStatus.ausgeschlossen:
         out["provider_decides_on_granting"] = True

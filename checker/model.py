@@ -554,6 +554,13 @@ class Clause(Base):
     note: Optional[LongText] = Field(None, description="Anmerkung der prüfenden Person")
 
 
+class LegalClaimsClause(Clause):
+    granting_limited_to_budget: Optional[Flag] = Field(
+        None,
+        description="Hilfen werden nur im Rahmen der Budgetmittel gewährt (die Gewährung selbst hängt vom Budget ab)",
+    )
+
+
 class ChoiceClause(Clause):
     opening_clause: Optional[Flag] = Field(
         None, description="Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen"
@@ -590,6 +597,9 @@ class SelectionClause(Clause):
         None, description="Transparente jugendhilfespezifische Qualitätskriterien"
     )
     published: Optional[Flag] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
+    committee_decides: Optional[Flag] = Field(
+        None, description="Der Jugendhilfeausschuss entscheidet über die Auswahl (welches Verfahren auch immer)"
+    )
 
 
 class CostIncreaseClause(Clause):
@@ -691,8 +701,8 @@ class DimensionsClause(Clause):
 
 
 class Clauses(Base):
-    legal_claims_preserved: Clause = Field(
-        default_factory=Clause, description="Individuelle Rechtsansprüche bleiben unberührt"
+    legal_claims_preserved: LegalClaimsClause = Field(
+        default_factory=LegalClaimsClause, description="Individuelle Rechtsansprüche bleiben unberührt"
     )
     choice_of_provider: ChoiceClause = Field(
         default_factory=ChoiceClause, description="Wunsch- und Wahlrecht der Leistungsberechtigten"

@@ -47,6 +47,8 @@ DERIVED_INPUTS = {
     "derived.services_sajf_sha": ["services[].category"],
     "derived.access_restricted": ["clauses.provider_access.exclusivity", "clauses.provider_access.referral_quota_percent"],
     "derived.choice_restricted_by_quota": ["clauses.provider_access.referral_quota_percent"],
+    "derived.choice_limited_to_budget_holders": ["clauses.choice_of_provider.limited_to_budget_holders",
+                                                 "clauses.choice_of_provider.opening_clause"],
     "derived.provider_decides_on_granting": ["clauses.public_body_decides.provider_decides_on_granting",
                                              "clauses.role_separation.status"],
 }
@@ -520,7 +522,9 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
         verdict, matches = _verdict(rule, outcome)
         finding = Finding(rule, verdict)
         escalate = rule.rule.escalate
-        if escalate is not None and verdict == Verdict.verletzt and escalate.holds(ctx.value(escalate.when["path"])):
+        # a stated fact that makes a violation graver also makes the open question graver
+        if escalate is not None and verdict in (Verdict.verletzt, Verdict.ungeklaert) \
+                and escalate.holds(ctx.value(escalate.when["path"])):
             finding.escalated = escalate.severity
         if matches:
             evidence: list[Evidence] = []

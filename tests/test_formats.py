@@ -231,9 +231,9 @@ def test_english_sarif_and_junit(tmp_path, at_root):
     _code, text = run_check(tmp_path, D01, "--lang", "en", "--select", NACHFINANZIERUNG, fmt="sarif")
     run = json.loads(text)["runs"][0]
     assert run["language"] == "en-US"
-    assert run["results"][0]["message"]["text"].startswith("Additional-funding clause for overspending: violated")
+    assert run["results"][0]["message"]["text"].startswith("Binding additional funding: the budget is not a cap: violated")
     _code, text = run_check(tmp_path, D01, "--lang", "en", "--select", NACHFINANZIERUNG, fmt="junit")
-    assert 'name="ISSAB-VR-NACHFINANZIERUNG Additional-funding clause for overspending"' in text
+    assert 'name="ISSAB-VR-NACHFINANZIERUNG Binding additional funding: the budget is not a cap"' in text
 
 
 # --------------------------------------------------------------------------- hostile input
@@ -273,7 +273,9 @@ def test_hostile_strings_json(hostile, tmp_path):
     first, second = report["agreements"]
     assert (first["file"], second["file"]) == (plain, waived_file)
     assert first["meta"]["title"] == HOSTILE  # escaped in the file, exact after parsing
-    assert findings_by_id(report, 0)[NACHFINANZIERUNG]["evidence"][0]["section"] == HOSTILE
+    (overspending,) = [e for e in findings_by_id(report, 0)[NACHFINANZIERUNG]["evidence"]
+                       if e["path"] == "clauses.overspending.status"]
+    assert overspending["section"] == HOSTILE
     waived = findings_by_id(report, 1)[NACHFINANZIERUNG]
     assert waived["verdict"] == "ausgenommen" and waived["waiver"]["reason"] == HOSTILE
     assert HOSTILE in [e["value"] for f in first["findings"] for e in f["evidence"]]

@@ -37,11 +37,12 @@ D.append(("d02-ausschreibung-gwb.yaml",
   "Gebrochen: 000_cfe332d5febb39fc.txt, Strukturelle Prüfkriterien, Punkt 8 (\"Die Anwendung des",
   "  Vergaberechts im Sinne einer Auftragserteilung ist auszuschließen\"), und Eckpunkte für ein",
   "  Trägerbudget in der Jugendhilfe, Vorbemerkung (\"Auswahlverfahren über die Jugendhilfeausschüsse\").",
-  "Geändert: clauses.selection_procedure (procedure: ausschreibung_gwb, wording)."],
+  "Geändert: clauses.selection_procedure (procedure: ausschreibung_gwb, committee_decides: false, wording)."],
  [("""    wording: "Die Budgetnehmer wurden nach den vom Jugendhilfeausschuss Altona am 4. September 2026 beschlossenen und veröffentlichten Qualitätskriterien (Anlage 1) ausgewählt. Die Anwendung des Vergaberechts im Sinne einer Auftragserteilung ist ausgeschlossen."
     procedure: jugendhilfeausschuss""",
    """    wording: "Die Budgetnehmer wurden in einem offenen Verfahren nach §§ 97 ff. GWB als Auftragnehmer eines öffentlichen Dienstleistungsauftrags ausgewählt; die Zuschlagskriterien (Anlage 1) wurden mit der Bekanntmachung veröffentlicht."
-    procedure: ausschreibung_gwb""")]))
+    procedure: ausschreibung_gwb
+    committee_decides: false   # Zuschlag durch den öffentlichen Auftraggeber; kein Jugendhilfeausschuss genannt""")]))
 
 D.append(("d03-budget-beim-asd.yaml",
  ["Das Budget verbleibt verwaltungsintern beim ASD (kein befristeter Zwischenschritt).",

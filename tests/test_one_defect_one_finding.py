@@ -1,0 +1,145 @@
+"""Legal catalogue v2 (issue 14, part b): severities that match the law, one defect one finding.
+
+Each test states a situation of the issue and asserts the lawful verdict and severity:
+
+* a cap on a budget for aid with legal claims is a pay risk of the provider (major) while granting
+  does not depend on the budget; a blocker where granting is limited to the means ("nur im Rahmen der
+  Mittel");
+* one opening clause is judged once, with the same strictness in every allocation model (who pays the
+  outside provider, limitation to the budget holders);
+* the selection procedure and the body that decides are two facts;
+* one clause (overspending, opening clause) gives one finding, not several.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checker.check import evaluate
+from checker.model import Agreement
+from checker.rules import load_catalogue
+from tests.conftest import CHECK_DATE
+
+HZE = {"name": "SPFH", "category": "hilfen_zur_erziehung", "claim": "subjektbezogen", "setting": "ambulant"}
+EGH = {"name": "ASP", "category": "eingliederungshilfe", "claim": "subjektbezogen", "setting": "ambulant"}
+
+
+@pytest.fixture(scope="module")
+def catalogue():
+    return load_catalogue()
+
+
+def run(catalogue, *, fields=("kinder_jugendhilfe",), services=(HZE,), model=None, budget=None, **clauses):
+    doc = {"meta": {"title": "Budget", "land": "hamburg"}, "field_of_work": list(fields),
+           "model": {"budget_form": "traegerbudget", "holder": "traeger", **(model or {})},
+           "services": list(services), "clauses": clauses}
+    if budget:
+        doc["budget"] = budget
+    return evaluate(Agreement.model_validate(doc), catalogue, path="test.yaml", check_date=CHECK_DATE)
+
+
+def violated(result) -> list[str]:
+    return sorted(f.id for f in result.findings if f.verdict.value == "verletzt")
+
+
+# --------------------------------------------------------------------------- cap: major or blocker
+
+def test_asp_model_cap_is_a_major_pay_risk_not_a_blocker(catalogue):
+    """ASP (000): adjustment only in the following year, no binding Nachfinanzierung; the claim against
+    the public body is untouched, the provider carries the pay risk."""
+    result = run(catalogue, fields=["eingliederungshilfe"], services=[EGH],
+                 overspending={"status": "vereinbart", "mode": "ermessen"},
+                 demand_adjustment={"status": "vereinbart", "timing": "folgejahr", "volume_changes_count": True},
+                 legal_claims_preserved={"status": "vereinbart", "granting_limited_to_budget": False})
+    cap = result.finding("ISSAB-VR-NACHFINANZIERUNG")
+    assert cap.verdict.value == "verletzt" and cap.severity.value == "major"
+    # the same clause gives no second finding
+    assert [f for f in violated(result) if f.startswith("ISSAB-")] == ["ISSAB-VR-NACHFINANZIERUNG"]
+
+
+def test_granting_only_within_the_means_makes_the_cap_a_blocker(catalogue):
+    result = run(catalogue, overspending={"status": "ausgeschlossen"},
+                 legal_claims_preserved={"status": "ausgeschlossen", "granting_limited_to_budget": True})
+    cap = result.finding("ISSAB-VR-NACHFINANZIERUNG")
+    assert cap.verdict.value == "verletzt" and cap.severity.value == "blocker"
+    assert result.overall == "nicht_zeichnungsreif"
+
+
+def test_granting_only_within_the_means_makes_an_open_cap_question_a_blocker(catalogue):
+    result = run(catalogue, legal_claims_preserved={"status": "ausgeschlossen", "granting_limited_to_budget": True})
+    cap = result.finding("ISSAB-VR-NACHFINANZIERUNG")
+    assert cap.verdict.value == "ungeklaert" and cap.severity.value == "blocker"
+
+
+def test_discretionary_nachfinanzierung_is_one_finding(catalogue):
+    """The issue: a discretionary Nachfinanzierung gave one blocker and three majors for one clause."""
+    result = run(catalogue, overspending={"status": "vereinbart", "mode": "ermessen"},
+                 demand_adjustment={"status": "ausgeschlossen"},
+                 budget={"amount_per_year": 900000, "previous_year_actual_costs": 1000000})
+    about_overspending = [f.id for f in result.findings if f.verdict.value == "verletzt"
+                          and any(e.path.startswith("clauses.overspending") for e in f.evidence)]
+    assert about_overspending == ["ISSAB-VR-NACHFINANZIERUNG"]
+    assert result.finding("ISSAB-VR-NACHFINANZIERUNG").severity.value == "major"
+
+
+def test_infrastructure_budget_is_no_cap_defect(catalogue):
+    """A § 11 budget has no legal claim: a Förderung within the means is no 'Deckel' (ISSAB 6.2:
+    'in einem Bereich, in dem Leistungsberechtigte rechtlich gesicherte Ansprüche anmelden können')."""
+    youth_work = {"name": "Jugendarbeit", "category": "offene_kinder_jugendarbeit", "claim": "objektbezogen",
+                  "setting": "offen"}
+    result = run(catalogue, services=[youth_work], overspending={"status": "ausgeschlossen"})
+    assert result.finding("ISSAB-VR-NACHFINANZIERUNG").verdict.value == "nicht_anwendbar"
+
+
+# --------------------------------------------------------------------------- opening clause
+
+CHOICE_PAID_BY_BENEFICIARIES = {"status": "vereinbart", "opening_clause": True,
+                                "outside_provider_paid_by": "leistungsberechtigte"}
+CHOICE_LIMITED = {"status": "vereinbart", "opening_clause": True, "outside_provider_paid_by": "budget",
+                  "limited_to_budget_holders": True}
+CHOICE_OK = {"status": "vereinbart", "opening_clause": True, "outside_provider_paid_by": "oeffentlicher_traeger"}
+
+
+@pytest.mark.parametrize("model", [None, {"allocation_model": "monopolist"}, {"allocation_model": "traegerverbund"}])
+@pytest.mark.parametrize("choice, expected", [(CHOICE_PAID_BY_BENEFICIARIES, "verletzt"),
+                                              (CHOICE_LIMITED, "verletzt"), (CHOICE_OK, "erfuellt")])
+def test_opening_clause_same_strictness_in_every_model(catalogue, model, choice, expected):
+    result = run(catalogue, model=model, choice_of_provider=choice)
+    finding = result.finding("DWH-SK-WAHLRECHT")
+    assert finding.verdict.value == expected and finding.severity.value == "blocker"
+    if expected == "verletzt":
+        assert result.overall == "nicht_zeichnungsreif"  # never zeichnungsreif, in no model
+
+
+def test_opening_clause_with_exclusivity_is_one_finding(catalogue):
+    result = run(catalogue, model={"allocation_model": "monopolist"}, choice_of_provider=CHOICE_PAID_BY_BENEFICIARIES,
+                 provider_access={"status": "vereinbart", "exclusivity": True})
+    about_choice = [f.id for f in result.findings if f.verdict.value == "verletzt"
+                    and any(e.path.startswith("clauses.choice_of_provider") for e in f.evidence)]
+    assert about_choice == ["DWH-SK-WAHLRECHT"]
+
+
+def test_referral_quota_reaches_the_opening_clause(catalogue):
+    """An 80 % preferential quota next to an opening clause: no 'Wahlrecht erfüllt'."""
+    result = run(catalogue, choice_of_provider=CHOICE_OK, provider_access={"referral_quota_percent": 80})
+    assert result.finding("DWH-SK-WAHLRECHT").verdict.value == "verletzt"
+
+
+def test_opening_clause_payer_unknown_is_open(catalogue):
+    result = run(catalogue, choice_of_provider={"status": "vereinbart", "opening_clause": True})
+    finding = result.finding("DWH-SK-WAHLRECHT")
+    assert finding.verdict.value == "ungeklaert"
+    assert "clauses.choice_of_provider.outside_provider_paid_by" in {m.path for m in finding.missing}
+
+
+# --------------------------------------------------------------------------- selection procedure
+
+@pytest.mark.parametrize("committee, expected", [(None, "ungeklaert"), (True, "erfuellt"), (False, "verletzt")])
+def test_interessenbekundung_and_the_deciding_body_are_two_facts(catalogue, committee, expected):
+    selection = {"status": "vereinbart", "procedure": "interessenbekundung", "transparent_criteria": True}
+    if committee is not None:
+        selection["committee_decides"] = committee
+    result = run(catalogue, selection_procedure=selection)
+    assert result.finding("DWH-JH-AUSWAHLVERFAHREN").verdict.value == expected
+    # the open call DWH-SK-VERGABERECHT recommends is never a procurement-law violation
+    assert result.finding("DWH-SK-VERGABERECHT").verdict.value == "erfuellt"
