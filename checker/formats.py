@@ -47,7 +47,7 @@ from checker.regime import Regime
 from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.rules import CompiledRule, Severity, Verdict
 from checker.verdicts import (OVERALL_UNJUDGEABLE, AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote,
-                              blocker_tally, severity_at_least)
+                              blocker_tally, severity_at_least, stated_inputs)
 
 MACHINE_FORMATS = ("json", "junit", "sarif", "concise", "github", "gitlab")
 
@@ -287,9 +287,18 @@ def show_value(value: Any, lang: str, limit: int = 200) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_INDEX = re.compile(r"\[\d+\]")
+
+
 def primary_location(finding: Finding) -> tuple[Optional[str], Optional[int], Optional[int]]:
-    """Path, line and column of the first evidence with a line, else of the first missing path."""
-    for item in [*finding.evidence, *finding.missing]:
+    """Path, line and column of the first evidence with a line, else of the first missing path.
+
+    Evidence of the criterion itself comes before evidence that only shows the rule applies (e.g. that
+    a service carries an individual claim): the location points at the clause to change."""
+    scope = {inp for conj in finding.rule.applies_true for lit in conj for path, _key in lit.atoms
+             for inp in (path, *stated_inputs(path))}
+    evidence = sorted(finding.evidence, key=lambda e: _INDEX.sub("[]", e.path) in scope)  # stable sort
+    for item in [*evidence, *finding.missing]:
         if item.line is not None:
             return item.path, item.line, item.column
     first = (finding.evidence or finding.missing or [None])[0]

@@ -359,6 +359,11 @@ ITEM_DERIVED_INPUTS = {"share_of_total_percent": ["[].amount", "budget.amount_pe
 
 
 @lru_cache(maxsize=4096)
+def stated_inputs(path: str) -> list[str]:
+    """The stated inputs behind a path (itself, unless it is derived)."""
+    return list(_inputs(path))
+
+
 def _inputs(path: str) -> list[str]:
     """The stated inputs behind a path (itself, unless it is derived). Callers must not change the list."""
     if path in DERIVED_INPUTS:

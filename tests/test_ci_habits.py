@@ -289,7 +289,7 @@ def test_help_uri_anchor_matches_the_rules_doc_heading(capsys):
     from urllib.parse import unquote
 
     assert unquote(rule["helpUri"]) == "https://example.org/rules.md#" + heading_anchor(heading[4:])
-    assert unquote(rule["helpUri"]).endswith("#issab-vr-nachfinanzierung-nachfinanzierungsklausel-für-budgetüberschreitungen")
+    assert unquote(rule["helpUri"]).endswith("#issab-vr-nachfinanzierung-verbindliche-nachfinanzierung-das-budget-ist-kein-deckel")
 
 
 def test_project_root_option(capsys, tmp_path):
