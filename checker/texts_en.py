@@ -165,6 +165,10 @@ DESCRIPTION_EN: dict[str, str] = {
     "Auswahlverfahren": "Selection procedure",
     "Transparente jugendhilfespezifische Qualitätskriterien": "Transparent quality criteria specific to youth welfare",
     "Verfahren und Kriterien sind veröffentlicht": "Procedure and criteria are published",
+    "Der Jugendhilfeausschuss entscheidet über die Auswahl (welches Verfahren auch immer)":
+        "The youth welfare committee decides on the selection (whatever the procedure)",
+    "Hilfen werden nur im Rahmen der Budgetmittel gewährt (die Gewährung selbst hängt vom Budget ab)":
+        "Aid is granted only within the budget's means (granting itself depends on the budget)",
     "Offene und transparente Verfahren in Planung und Umsetzung":
         "Open and transparent procedures in planning and implementation",
     "Beteiligung der Leistungsberechtigten an der Weiterentwicklung":
