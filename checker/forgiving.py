@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Optional
 
 from pydantic import BaseModel
@@ -54,32 +55,51 @@ def _kind(annotation: Any) -> tuple[str, Any]:
     return kind, inner
 
 
+@lru_cache(maxsize=None)
+def _plan(model: type[BaseModel]) -> dict[str, tuple[str, Any, Optional[str], Any]]:
+    """key -> (kind, inner type, list item kind, list item type) for every field of ``model``, once."""
+    plan = {}
+    for key, info in model.model_fields.items():
+        kind, inner = _kind(info.annotation)
+        inner_kind, inner_type = _kind(inner) if kind == "list" else (None, None)
+        plan[key] = (kind, inner, inner_kind, inner_type)
+    return plan
+
+
+@lru_cache(maxsize=None)
+def _allowed(enum_type: Any) -> tuple[str, ...]:
+    return tuple(member.value for member in enum_type)
+
+
+_FORGIVEN = frozenset({"enum", "bool", "date", "int", "float"})  # kinds whose text may be converted
+
+
 def forgive(model: type[BaseModel], data: dict, path: tuple = ()) -> tuple[dict, list[Problem]]:
     """A copy of ``data`` with forgivable strings converted, and the problems found."""
     problems: list[Problem] = []
     out = dict(data)
+    plan = _plan(model)
     for key, value in data.items():
-        info = model.model_fields.get(key) if isinstance(key, str) else None
-        if info is None:
+        spec = plan.get(key) if isinstance(key, str) else None
+        if spec is None:
             continue
-        kind, inner = _kind(info.annotation)
-        where = path + (key,)
+        kind, inner, inner_kind, inner_type = spec
         if kind == "model" and isinstance(value, dict):
-            out[key], found = forgive(inner, value, where)
+            out[key], found = forgive(inner, value, path + (key,))
             problems += found
         elif kind == "list" and isinstance(value, list):
-            inner_kind, inner_type = _kind(inner)
+            where = path + (key,)
             items = []
             for index, item in enumerate(value):
                 if inner_kind == "model" and isinstance(item, dict):
                     item, found = forgive(inner_type, item, where + (index,))
                     problems += found
-                else:
+                elif inner_kind in _FORGIVEN and isinstance(item, str):
                     item = _scalar(inner_kind, inner_type, item, where + (index,), problems)
                 items.append(item)
             out[key] = items
-        else:
-            out[key] = _scalar(kind, inner, value, where, problems)
+        elif kind in _FORGIVEN and isinstance(value, str):
+            out[key] = _scalar(kind, inner, value, path + (key,), problems)
     return out, problems
 
 
@@ -88,7 +108,7 @@ def _scalar(kind: str, typ: Any, value: Any, path: tuple, problems: list[Problem
         return value
     text = value.strip()
     if kind == "enum":
-        allowed = [member.value for member in typ]
+        allowed = _allowed(typ)
         if text in allowed:
             return text
         folded = re.sub(r"[\s\-/]+", "_", text.translate(_UMLAUTS).lower())
