@@ -66,7 +66,9 @@ def _create(env: Path, what: str) -> None:
 
 def _digest() -> str:
     h = hashlib.sha256()
-    for f in (ROOT / "pyproject.toml", BUILD_LOCK, LOCK):
+    # setup.py and the C source: the editable install compiles checker._fastyaml once, so a change
+    # to either must reinstall (else a stale extension would keep running)
+    for f in (ROOT / "pyproject.toml", ROOT / "setup.py", ROOT / "checker" / "_fastyaml.c", BUILD_LOCK, LOCK):
         h.update(f.read_bytes())
     h.update(sys.version.encode())
     return h.hexdigest()[:16]

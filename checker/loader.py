@@ -813,10 +813,80 @@ class _YamlReader:
             self.problems.add(pos, "bad_tag", path, tag=_short_tag(event.tag))
 
 
+# The fast path: checker._fastyaml (C, over a vendored libyaml; see setup.py) builds the same
+# tree and locations for a plain, valid document and returns None for anything else, which
+# _YamlReader then reads -- the reference for every message and location. It is used only
+# where _YamlReader itself reads through libyaml (the pure-Python parser places a few marks
+# elsewhere) and while the YAML 1.1 implicit types are PyYAML's own: the C reader decides the
+# common plain scalars itself (see _fastyaml.c) and asks _resolve_plain for the others.
+try:
+    from checker import _fastyaml
+except ImportError:  # built without a C compiler: _YamlReader reads everything
+    _fastyaml = None
+
+_C_LOADER = getattr(yaml, "CSafeLoader", None)
+_IMPLICIT_FIRST = {  # first character of a plain scalar -> the implicit types it may start (PyYAML 6)
+    "": ("null",), "~": ("null",), "<": ("merge",), "=": ("value",),
+    **{c: ("yaml",) for c in "!&*"}, ".": ("float",), **{c: ("float", "int") for c in "+-"},
+    **{c: ("float", "int", "timestamp") for c in "0123456789"},
+    **{c: ("bool",) for c in "yYtTfFoO"}, **{c: ("bool", "null") for c in "nN"},
+}
+_implicit_seen: list = []  # (resolver table, entries) last found equal to _IMPLICIT_FIRST
+
+
+class _PlainScalars(SafeConstructor, yaml.resolver.Resolver):
+    """Resolves and constructs plain scalars as CSafeLoader does (its resolver is this Resolver)."""
+
+
+def _implicit_types_as_expected() -> bool:
+    table = _Loader.yaml_implicit_resolvers
+    if table is not _PlainScalars.yaml_implicit_resolvers:
+        return False
+    signature = (table, sum(map(len, table.values())))
+    if _implicit_seen and _implicit_seen[0][0] is table and _implicit_seen[0][1] == signature[1]:
+        return True
+    found = {first: tuple(tag[len(_TAG):] for tag, _regexp in entries) for first, entries in table.items()}
+    if found != _IMPLICIT_FIRST:
+        return False
+    _implicit_seen[:] = [signature]
+    return True
+
+
+_CONSTRUCTOR = _PlainScalars()
+_PLAIN = (True, False)  # event.implicit of a plain scalar without a tag
+
+
+def _resolve_plain(value: str) -> Any:
+    """For the C reader: the value _YamlReader._scalar gives a plain scalar without a tag, or this
+    function itself where _YamlReader would report a problem."""
+    key = (None, value, _PLAIN)
+    try:
+        return _SCALARS[key]
+    except KeyError:
+        pass
+    construct = _SCALAR_CONSTRUCTORS.get(_CONSTRUCTOR.resolve(ScalarNode, value, _PLAIN))
+    if construct is None or _SURROGATE.search(value):
+        return _resolve_plain
+    try:
+        result = construct(_CONSTRUCTOR, ScalarNode(None, value, None, None))
+    except Exception:  # noqa: BLE001 - _YamlReader reports it
+        return _resolve_plain
+    if len(_SCALARS) >= _SCALARS_MAX:
+        _SCALARS.clear()
+    if len(value) <= 64:
+        _SCALARS[key] = result
+    return result
+
+
 def _parse_yaml(text_: str, problems: _Problems) -> Any:
     bad = _NON_PRINTABLE.search(text_)
     if bad:
         problems.fail(_position(text_, bad.start()), "control_char", code=ord(bad.group()))
+    if _fastyaml is not None and _Loader is _C_LOADER and _implicit_types_as_expected():
+        built = _fastyaml.compose(text_, problems.locations, _resolve_plain, MAX_NODES, MAX_DEPTH)
+        if built is not None:
+            return built[0]
+        problems.locations.clear()
     return _YamlReader(text_, problems).read()
 
 

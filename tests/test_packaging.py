@@ -17,3 +17,7 @@ def test_wheel_ships_rules_and_templates(tmp_path):
     assert "checker/data/rules/VERSION" in names
     templates = {p.name for p in (ROOT / "templates").iterdir() if p.is_file()}
     assert templates and {f"checker/data/templates/{n}" for n in templates} <= names
+    from checker import loader
+
+    if loader._fastyaml is not None:  # built here, so the wheel must carry it too (with libyaml's licence in the sdist)
+        assert any(n.startswith("checker/_fastyaml") and n.endswith((".so", ".pyd")) for n in names)
