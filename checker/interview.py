@@ -27,7 +27,7 @@ from typing import Any, Optional
 from pydantic import BaseModel
 
 from checker.facts import _unwrap
-from checker.labels import LAND, label
+from checker.labels import ENUM, label
 from checker.model import Agreement, ClauseStatus
 from checker.rules import SEVERITY_ORDER, Catalogue, Severity, Verdict
 from checker.verdicts import DERIVED_INPUTS, ITEM_DERIVED_INPUTS, AgreementResult
@@ -35,11 +35,7 @@ from checker.verdicts import DERIVED_INPUTS, ITEM_DERIVED_INPUTS, AgreementResul
 UNKNOWN = ""  # the form value of "noch unbekannt": the key is removed from the file
 
 # Answers to a clause, by status value; statuses not listed here are shown with their value.
-STATUS_LABELS = {
-    "vereinbart": "vereinbart",
-    "ausgeschlossen": "ausgeschlossen / widersprechend geregelt",
-    "fehlt": "fehlt im Entwurf",
-}
+STATUS_LABELS = {key: pair[0] for key, pair in ENUM["ClauseStatus"].items()}
 # The clause status that means "not stated" in format 1 (and is the default there): it is
 # the same as leaving the key out, so it is offered as "noch unbekannt", never on its own.
 _NOT_STATED = {"nicht_geregelt", "unbekannt"}
@@ -60,12 +56,27 @@ BASICS = (
 BASIC_ITEM_FIELDS = {"services": ("name", "category", "claim", "setting")}
 # a title field for list items that have one, so that the advisor can tell them apart
 _ITEM_NAME = "name"
+# Fields no rule reads but the report prints (its header, the reviewer's notes): asked in a section
+# of their own at the end, unless a rule asks them already. Lists are asked per item with every
+# field of the item.
+RECORD = (
+    "meta.identifier",
+    "meta.version",
+    "parties.giver.name",
+    "parties.giver.unit_with_regiekompetenz",
+    "meta.municipality",
+    "meta.district",
+    "meta.signing_date",
+    "sozialraeume",
+    "meta.note",
+)
 SECTION_LABELS = {
     "basics": "Grunddaten: Art der Vereinbarung, Arbeitsfeld, Leistungen",
     "blocker": "Entscheidende Punkte (Blocker)",
     "major": "Wichtige Punkte (erheblich)",
     "minor": "Weitere Punkte",
     "hinweis": "Hinweise",
+    "record": "Vertragsdaten / Anmerkungen (für den Prüfbericht)",
 }
 
 
@@ -82,6 +93,16 @@ class Question:
     details: list["Question"] = field(default_factory=list)  # a clause's detail fields
     items: list["Question"] = field(default_factory=list)  # a list's item fields (key relative: "claim")
     order: int = 0
+    number: str = ""  # for kind number: "int" (whole numbers only) or "float"
+
+    @property
+    def long(self) -> bool:
+        """A free text of several lines (a reviewer's note)."""
+        return self.kind == "text" and self.key.rpartition(".")[2] == "note"
+
+    @property
+    def hint(self) -> str:
+        return typing_hint(self.kind, self.number)
 
     @property
     def anchor(self) -> str:
@@ -98,10 +119,10 @@ def _humanize(value: str) -> str:
     return text
 
 
-def enum_label(enum_type: type[Enum], value: str) -> str:
-    if enum_type.__name__ == "Land":
-        return label(LAND, value)
-    return _humanize(value)
+def enum_label(enum_type: type[Enum], value: str, lang: str = "de") -> str:
+    """The label of an enum value (checker.labels.ENUM), else the key made readable."""
+    table = ENUM.get(enum_type.__name__, {})
+    return label(table, value, lang) if value in table else _humanize(value)
 
 
 @lru_cache(maxsize=1024)
@@ -151,7 +172,8 @@ def _list_of_models(path: str) -> bool:
     return False
 
 
-# Where the model's description reads badly as a question
+# Where the model's description reads badly as a question (a description with an explanation
+# in parentheses that contains a colon is cut there generically: see _wording)
 LABELS = {
     "meta.title": "Titel der Vereinbarung",
     "meta.status": "Bearbeitungsstand der Vereinbarung",
@@ -159,20 +181,65 @@ LABELS = {
     "meta.land": "Bundesland",
     "field_of_work": "Arbeitsfeld(er) der Vereinbarung",
     "model.budget_form": "Form des Budgets",
-    "services": "Einbezogene Leistungen (je Leistung: Bereich, Rechtsanspruch, Setting)",
+    "services": "Einbezogene Leistungen (je Leistung: Bereich, Rechtsanspruch, ambulant oder stationär)",
+    "services[].category": "Leistungsbereich",
+    "services[].claim": "Besteht ein individueller Rechtsanspruch auf die Leistung?",
+    "services[].setting": "Form der Leistung (ambulant, teilstationär, stationär oder offenes Angebot)",
+    "services[].dimensions": "Dimensionen der Arbeit (fallspezifisch, fallübergreifend, fallunspezifisch)",
+    "meta.period.duration_months": "Laufzeit in Monaten (nur wenn Beginn und Ende nicht genau bekannt sind)",
+    "budget.period_months": "Budgetzeitraum in Monaten (nur wenn er von der Laufzeit abweicht, z. B. 12 bei "
+                            "jährlich neu berechnetem Budget)",
+    "meta.identifier": "Aktenzeichen oder Kennung der Vereinbarung",
+    "meta.version": "Fassung bzw. Versionsstand des Entwurfs",
+    "meta.municipality": "Kommune bzw. Kreis",
+    "parties.giver.name": "Budgetgeber (öffentlicher Träger, z. B. Bezirksamt oder Jugendamt)",
+    "parties.giver.unit_with_regiekompetenz": "Stelle mit Regiekompetenz (z. B. ASD oder Jugendamt)",
+    "sozialraeume": "Sozialräume, für die das Budget gilt",
+    "meta.note": "Anmerkung der prüfenden Person zur Vereinbarung (erscheint im Prüfbericht)",
+    "clauses.schiedsstelle": "Schiedsstellenfähigkeit",
 }
+HELP = {
+    "clauses.schiedsstelle": "vereinbart = die Schiedsstelle bleibt anrufbar; ausgeschlossen = der Entwurf schließt "
+                             "sie aus",
+}
+
+
+def _wording(key: str, description: str) -> tuple[str, str]:
+    """(label, help) of a field: the override, else the description; an explanation in parentheses
+    that reads like a developer's note ("x: y; ...") becomes the help text."""
+    if key in LABELS:
+        return LABELS[key], HELP.get(key, "")
+    helps = []
+    automatic = re.search(r";\s*bei (.+?) automatisch true\Z", description)
+    if automatic:  # "...; bei angegebener Begründung automatisch true"
+        description = description[: automatic.start()]
+        helps.append(f"„ja“ ergibt sich von selbst bei {automatic.group(1)}.")
+    meaning_no = re.search(r"\s*\(false: ([^)]*)\)", description)
+    if meaning_no:  # "(false: keine Begründung)"
+        description = description[: meaning_no.start()] + description[meaning_no.end():]
+        helps.insert(0, f"„nein“ heißt: {meaning_no.group(1)}.")
+    head, sep, rest = description.partition(" (")
+    if sep and ":" in rest and rest.endswith(")"):
+        description, _ = head, helps.insert(0, rest[:-1])
+    return description, " ".join(helps)
 
 
 def _question_for(key: str) -> Question:
     """A question for a generic path (not a clause, not a list)."""
     kind, inner, description = field_info(key)
-    description = LABELS.get(key, description)
+    text, help_text = _wording(key, description)
     if kind == "list_model":  # pragma: no cover - lists of models are handled as lists
         kind = "list"
     q = Question(key=key, kind=kind if kind in ("bool", "enum", "enums", "number", "date", "text", "texts") else "text",
-                 label=description)
+                 label=text, help=help_text)
     if kind in ("enum", "enums"):
         q.options = [(m.value, enum_label(inner, m.value)) for m in inner]
+        head, sep, tail = q.label.rpartition(": ")
+        values = {m.value for m in inner}
+        if sep and key not in LABELS and all(w in values for w in re.split(r",\s*|\s+oder\s+", tail.strip())):
+            q.label = head  # "Nachfinanzierung: anspruch, ermessen, keine": the choices show the values
+    if kind == "number":
+        q.number = "int" if isinstance(inner, type) and issubclass(inner, int) else "float"
     return q
 
 
@@ -182,7 +249,8 @@ def _clause_question(name: str) -> Question:
     clause_info = clauses_model.model_fields[name]
     options = [(m.value, STATUS_LABELS.get(m.value, _humanize(m.value))) for m in ClauseStatus
                if m.value not in _NOT_STATED]
-    return Question(key=f"clauses.{name}", kind="clause", label=clause_info.description or name, options=options)
+    text, help_text = _wording(f"clauses.{name}", clause_info.description or name)
+    return Question(key=f"clauses.{name}", kind="clause", label=text, help=help_text, options=options)
 
 
 # --------------------------------------------------------------------------- the question plan
@@ -251,7 +319,7 @@ def build_plan(catalogue: Catalogue) -> Plan:
     def list_question(coll: str) -> Question:
         if coll not in top:
             _k, _inner, description = field_info(coll)
-            top[coll] = Question(key=coll, kind="list", label=LABELS.get(coll, description))
+            top[coll] = Question(key=coll, kind="list", label=_wording(coll, description)[0])
             owner[coll] = coll
         return top[coll]
 
@@ -323,6 +391,21 @@ def build_plan(catalogue: Catalogue) -> Plan:
         owner[path] = path
         add_rules(top[path], ids)
 
+    record = []
+    for key in RECORD:
+        if key in owner:
+            continue  # a rule asks it already
+        if _list_of_models(key):
+            list_question(key)
+            for name in _item_fields(key):
+                item_question(key, name)
+            record.append(top.pop(key))
+        else:
+            record.append(_question_for(key))
+            owner[key] = key
+    for q in record:
+        q.section = "record"
+
     basics = [top[k] for k in BASICS]
     rest = [q for k, q in top.items() if k not in BASICS]
     for q in basics:
@@ -336,7 +419,9 @@ def build_plan(catalogue: Catalogue) -> Plan:
     for q in basics + rest:
         if q.rules:
             q.severity = max((severity[r] for r in q.rules), key=lambda s: SEVERITY_ORDER[s])
-    plan = Plan(basics + rest, top, owner)
+    by_key = dict(top)
+    by_key.update((q.key, q) for q in record)
+    plan = Plan(basics + rest + record, by_key, owner)
     catalogue.memo["interview_plan"] = plan
     return plan
 
@@ -373,6 +458,23 @@ def applicability_keys(plan: Plan, catalogue: Catalogue, rule_id: str) -> frozen
     return memo[rule_id]
 
 
+def condition_keys(plan: Plan, catalogue: Catalogue, rule_id: str) -> frozenset[str]:
+    """Keys of the questions that decide rule ``rule_id``'s condition (not only whether it applies)."""
+    memo = catalogue.memo.setdefault("interview_condition", {})
+    if rule_id not in memo:
+        rule = catalogue.by_id[rule_id]
+        keys = set()
+        for path in rule.paths:
+            if path in rule.appl_paths:
+                continue
+            for stated in _stated_inputs(re.sub(r"\[\d+\]", "[]", path)):
+                question = plan.question_for_path(stated)
+                if question is not None:
+                    keys.add(question.key)
+        memo[rule_id] = frozenset(keys)
+    return memo[rule_id]
+
+
 def asked(plan: Plan, result: Optional[AgreementResult], raw: dict,
           catalogue: Optional[Catalogue] = None) -> list[Question]:
     """The questions to ask now: the basics; once the field of work is known, every question
@@ -380,6 +482,7 @@ def asked(plan: Plan, result: Optional[AgreementResult], raw: dict,
     Result's applicability questions name it) contributes only the questions that decide its
     applicability, never its inner ones ("applicability first")."""
     out = [q for q in plan.questions if q.section == "basics"]
+    record = [q for q in plan.questions if q.section == "record"]
     if not started(raw) or result is None:
         return out
     verdicts = {f.id: f.verdict for f in result.findings}
@@ -397,9 +500,9 @@ def asked(plan: Plan, result: Optional[AgreementResult], raw: dict,
         return True
 
     for q in plan.questions:
-        if q.section != "basics" and any(asks(q, r) for r in q.rules):
+        if q.section not in ("basics", "record") and any(asks(q, r) for r in q.rules):
             out.append(q)
-    return out
+    return out + record
 
 
 # --------------------------------------------------------------------------- values
@@ -461,46 +564,49 @@ def put(raw: dict, path: str, value: Any) -> None:
             break
 
 
-_INT = re.compile(r"[+-]?\d+\Z")
-_FLOAT = re.compile(r"[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?\Z")
+def parse_input(kind: str, text: str, number: str = "") -> Any:
+    """A typed value from what was typed into a field, read as the loader reads text in a file
+    (checker.forgiving: ``02.11.2026``, ``1.850.000``, ``12,5``, ``ja``); what cannot be read
+    unambiguously stays text, so that the loader's own message says what is wrong with it."""
+    from checker.forgiving import _scalar
 
-
-def parse_input(kind: str, text: str) -> Any:
-    """A typed value from what was typed into a field; what cannot be read stays text, so that the
-    loader's own message says what is wrong with it."""
     text = text.strip()
     if text == UNKNOWN:
         return None
     if kind == "number":
-        if _INT.match(text):
-            return int(text)
-        if _FLOAT.match(text):
-            return float(text)
-        return text
+        problems: list = []
+        value = _scalar(number or "float", None, text, (), problems)
+        return text if problems or isinstance(value, str) else value
     if kind == "date":
-        try:
-            return dt.date.fromisoformat(text) if re.match(r"\d{4}-\d{2}-\d{2}\Z", text) else text
-        except ValueError:
-            return text
+        if re.match(r"\d{4}-\d{2}-\d{2}\Z", text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError:
+                return text
+        value = _scalar("date", None, text, (), [])
+        return value
     if kind == "bool":
         return {"true": True, "false": False}.get(text, text)
     return text
 
 
 def show(kind: str, value: Any) -> str:
-    """What a stored value looks like in its form field."""
+    """What a stored value looks like in its form field (German forms: 02.11.2026, 12,5)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, (dt.date, Enum)):
-        return value.isoformat() if isinstance(value, dt.date) else value.value
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value).replace(".", ",")
+    if isinstance(value, dt.date):
+        return f"{value.day:02d}.{value.month:02d}.{value.year:04d}"
+    if isinstance(value, Enum):
+        return value.value
     return str(value)
 
 
-def typing_hint(kind: str) -> str:
-    return {"number": "Zahl, z. B. 1850000 oder 12.5", "date": "JJJJ-MM-TT, z. B. 2027-01-01"}.get(kind, "")
-
-
+def typing_hint(kind: str, number: str = "") -> str:
+    """The placeholder of a field: the form the loader reads, in German."""
+    if kind == "number":
+        return "ganze Zahl, z. B. 36" if number == "int" else "Zahl, z. B. 1.850.000 oder 12,5"
+    return {"date": "TT.MM.JJJJ, z. B. 01.01.2027"}.get(kind, "")

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from checker.paths import templates_dir
 from checker.facts import DERIVED
-from checker.labels import GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
+from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
 from checker.model import Agreement, Clauses
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
@@ -111,10 +111,7 @@ _W: dict[str, tuple[str, str]] = {
     "input_file": ("Eingabedatei", "Input file"),
     "sha256": ("SHA-256 der Eingabedatei", "SHA-256 of the input file"),
     "not_stated": ("nicht angegeben", "not stated"),
-    "status_geplant": ("geplant (noch kein Vertragsentwurf)", "planned (no draft contract yet)"),
-    "status_entwurf": ("Entwurf", "draft"),
-    "status_unterzeichnet": ("unterzeichnet", "signed"),
-    "status_beendet": ("beendet", "ended"),
+    **{f"status_{key}": pair for key, pair in ENUM["AgreementStatus"].items()},
     "open_start": ("offen", "open"),
     # sections
     "sec_overall": ("Gesamturteil", "Overall verdict"),
