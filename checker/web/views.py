@@ -20,7 +20,7 @@ from checker.workspace import BadName, Conflict, check_name, sha256, suggest_nam
 TOKEN_COOKIE = "budgetcheck_token"
 CSRF_FIELD = "csrf"
 CSRF_HEADER = "X-CSRF-Token"
-_CLAUSE_PARTS = ("status", "section", "wording")
+_CLAUSE_PARTS = ("section", "wording", "note")  # the free-text parts of a clause answer, besides its status
 
 
 def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa: C901 - one place for routes
@@ -210,7 +210,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         return {"name": draft.name, "draft": draft, "answer_url": url_for("answer", name=draft.name), "sections": _sections(draft, questions),
                 "started": iv.started(draft.raw), "verdict": _verdict(draft, timing),
                 "message": message, "conflict": conflict, "glossary": glossary(),
-                "asked_count": _count(questions, draft), "answers": _answers()}
+                "asked_count": _count([q for q in questions if q.section != "record"], draft), "answers": _answers()}
 
     def _answers() -> list[str]:
         for q in bench.plan.questions:
@@ -307,7 +307,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
             if status and status not in {value for value, _ in question.options}:
                 abort(400)
             _put(draft, f"{path}.status", status or None)
-            for part in ("section", "wording"):
+            for part in _CLAUSE_PARTS:
                 if part in request.form:
                     text = request.form.get(part, "").strip()
                     _put(draft, f"{path}.{part}", text or None)
@@ -325,7 +325,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
             lines = [line.strip() for line in request.form.get("value", "").splitlines() if line.strip()]
             value = lines or None
         else:
-            value = iv.parse_input(kind, request.form.get("value", ""))
+            value = iv.parse_input(kind, request.form.get("value", ""), field.number)
             if kind == "enum" and value is not None and value not in {v for v, _ in field.options}:
                 abort(400)
         _put(draft, path, value)
@@ -404,7 +404,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         if not bench.workspace.exists(name):
             abort(404)
         fmt = request.args.get("fmt", "html")
-        if fmt not in ("html", "markdown", "text"):
+        if fmt not in ("html", "pdf", "markdown", "text"):
             abort(400)
         detail = request.args.get("detail", "short")  # as the CLI: the short report, or every rule
         if detail not in ("short", "full"):
@@ -427,15 +427,28 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 result = bench.check_file(name)
             except InputError as err:
                 return _error(400, "Datei fehlerhaft", err.format())
-        text = render_report([result], fmt, lang=bench.lang, run=bench.run_info(), detail=detail)
+        # as ``budgetcheck check -o pdf:`` does: the HTML report, printed by WeasyPrint (checker.pdf)
+        text = render_report([result], "html" if fmt == "pdf" else fmt, lang=bench.lang, run=bench.run_info(),
+                             detail=detail)
         if text and not text.endswith("\n"):
             text += "\n"
-        mime = {"html": "text/html", "markdown": "text/markdown", "text": "text/plain"}[fmt]
-        response = make_response(text)
-        response.headers["Content-Type"] = f"{mime}; charset=utf-8"
+        if fmt == "pdf":
+            from checker.pdf import PdfUnavailable, render_pdf
+
+            try:
+                response = make_response(render_pdf(text))
+            except PdfUnavailable as exc:
+                return _error(503, "PDF nicht verfügbar", f"{exc}. Für das PDF braucht die Prüfwerkstatt WeasyPrint "
+                              "und die Pango-Bibliothek (siehe README); der Prüfbericht als HTML lässt sich "
+                              "im Browser drucken.")
+            response.headers["Content-Type"] = "application/pdf"
+        else:
+            mime = {"html": "text/html", "markdown": "text/markdown", "text": "text/plain"}[fmt]
+            response = make_response(text)
+            response.headers["Content-Type"] = f"{mime}; charset=utf-8"
         if request.args.get("download"):
-            stem = name.rsplit(".", 1)[0]
-            suffix = {"html": "html", "markdown": "md", "text": "txt"}[fmt]
+            stem = name.rsplit(".", 1)[0] + ("-nachweis" if detail == "full" else "")
+            suffix = {"html": "html", "pdf": "pdf", "markdown": "md", "text": "txt"}[fmt]
             response.headers["Content-Disposition"] = f'attachment; filename="{stem}-pruefbericht.{suffix}"'
         return response
 
@@ -518,6 +531,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
             status = iv.get(raw, f"{q.key}.status")
             view.update(status="" if status in iv._NOT_STATED or status is None else status,
                         section=iv.get(raw, f"{q.key}.section") or "", wording=iv.get(raw, f"{q.key}.wording") or "",
+                        note=iv.get(raw, f"{q.key}.note") or "",
                         error=_first_error(draft, q.key),
                         details=[_field_view(draft, d, d.key) for d in q.details])
         elif q.kind == "list":
@@ -538,7 +552,8 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 "value": iv.show(q.kind, value) if not isinstance(value, list) else "",
                 "selected": [str(v) for v in value] if isinstance(value, list) else [],
                 "text": "\n".join(str(v) for v in value) if isinstance(value, list) else "",
-                "error": draft.errors.get(path, ""), "hint": iv.typing_hint(q.kind), "options": q.options}
+                "error": draft.errors.get(path, ""), "hint": q.hint, "options": q.options,
+                "detail_help": q.help}
 
     def _first_error(draft: Any, prefix: str) -> str:
         for path, message in draft.errors.items():
@@ -556,13 +571,20 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         return q.label
 
     def _ask(q: Any) -> str:
-        """The catalogue's own question of the most severe rule this question decides ('' for the basics)."""
-        if q.section == "basics":
+        """The catalogue's own question of the most severe rule whose condition this question
+        decides ('' for the basics); a question that only decides whether rules apply (a rule's
+        ``applies_to``) says so instead of borrowing the question of the clause the rule checks."""
+        if q.section in ("basics", "record"):
             return ""
-        for rid in sorted(q.rules, key=lambda r: -SEVERITY_ORDER[bench.catalogue.by_id[r].rule.severity]):
+        ranked = sorted(q.rules, key=lambda r: -SEVERITY_ORDER[bench.catalogue.by_id[r].rule.severity])
+        for rid in ranked:
             rule = bench.catalogue.by_id[rid].rule
-            if rule.question is not None:
+            if rule.question is not None and q.key in iv.condition_keys(bench.plan, bench.catalogue, rid):
                 return explain(rule.question.de)
+        if ranked and all(q.key not in iv.condition_keys(bench.plan, bench.catalogue, r) for r in ranked):
+            titles = [bench.catalogue.by_id[r].rule.title.de for r in ranked[:3]]
+            more = f" und {len(ranked) - 3} weitere" if len(ranked) > 3 else ""
+            return explain("Die Antwort entscheidet, ob diese Kriterien gelten: " + "; ".join(titles) + more + ".")
         return ""
 
     def _rules_view(rule_ids: list[str]) -> list[dict]:
