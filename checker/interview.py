@@ -441,20 +441,24 @@ def started(raw: dict) -> bool:
     return bool(raw.get("field_of_work"))
 
 
+def _question_keys(plan: Plan, paths: Any) -> frozenset[str]:
+    """Keys of the questions that ask the stated inputs behind rule paths."""
+    keys = set()
+    for path in paths:
+        for stated in _stated_inputs(re.sub(r"\[\d+\]", "[]", path)):
+            question = plan.question_for_path(stated)
+            if question is not None:
+                keys.add(question.key)
+    return frozenset(keys)
+
+
 def applicability_keys(plan: Plan, catalogue: Catalogue, rule_id: str) -> frozenset[str]:
     """Keys of the questions that decide whether rule ``rule_id`` applies at all."""
     memo = catalogue.memo.setdefault("interview_applicability", {})
     if rule_id not in memo:
         rule = catalogue.by_id[rule_id]
-        keys = set()
-        for conj in list(rule.applies_true) + list(rule.applies_false):
-            for lit in conj:
-                for path, _key in lit.atoms:
-                    for stated in _stated_inputs(re.sub(r"\[\d+\]", "[]", path)):
-                        question = plan.question_for_path(stated)
-                        if question is not None:
-                            keys.add(question.key)
-        memo[rule_id] = frozenset(keys)
+        memo[rule_id] = _question_keys(plan, (path for conj in list(rule.applies_true) + list(rule.applies_false)
+                                              for lit in conj for path, _key in lit.atoms))
     return memo[rule_id]
 
 
@@ -463,15 +467,7 @@ def condition_keys(plan: Plan, catalogue: Catalogue, rule_id: str) -> frozenset[
     memo = catalogue.memo.setdefault("interview_condition", {})
     if rule_id not in memo:
         rule = catalogue.by_id[rule_id]
-        keys = set()
-        for path in rule.paths:
-            if path in rule.appl_paths:
-                continue
-            for stated in _stated_inputs(re.sub(r"\[\d+\]", "[]", path)):
-                question = plan.question_for_path(stated)
-                if question is not None:
-                    keys.add(question.key)
-        memo[rule_id] = frozenset(keys)
+        memo[rule_id] = _question_keys(plan, (p for p in rule.paths if p not in rule.appl_paths))
     return memo[rule_id]
 
 
