@@ -27,19 +27,25 @@ def _recorded(finding: Any) -> bool:
     return verdict in (Verdict.verletzt, Verdict.ungeklaert)
 
 
-def dump_baseline(results: Iterable[Any], ctx: Any) -> str:
-    """The baseline file (JSON, sorted, one entry per finding)."""
-    entries = []
-    for result in results:
-        name = ctx.name(result.path)
-        for finding in result.findings:
-            if _recorded(finding):
-                entries.append({"file": name, "rule": finding.id, "verdict": fingerprints.verdict_of(finding),
-                                "fingerprint": fingerprints.located_fingerprint(name, finding)})
+def baseline_entries(result: Any, ctx: Any) -> list[dict]:
+    """The baseline entries of one agreement."""
+    name = ctx.name(result.path)
+    return [{"file": name, "rule": finding.id, "verdict": fingerprints.verdict_of(finding),
+             "fingerprint": fingerprints.located_fingerprint(name, finding)}
+            for finding in result.findings if _recorded(finding)]
+
+
+def dump_entries(entries: list[dict]) -> str:
+    """The baseline file of these entries (JSON, sorted by file and rule)."""
     entries.sort(key=lambda e: (e["file"], e["rule"]))
     document = {"format": FORMAT, "version": VERSION, "fingerprint_version": fingerprints.VERSION,
                 "findings": entries}
     return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def dump_baseline(results: Iterable[Any], ctx: Any) -> str:
+    """The baseline file (JSON, sorted, one entry per finding)."""
+    return dump_entries([entry for result in results for entry in baseline_entries(result, ctx)])
 
 
 def load_baseline(path: str, lang: str = "de") -> frozenset[str]:

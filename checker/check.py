@@ -7,7 +7,7 @@ import gc
 import os
 import pickle
 import sys
-from typing import Any, Optional, Sequence
+from typing import Any, Callable, Iterator, Optional, Sequence
 
 from checker.engine import engine_for
 from checker.model import Agreement, Waiver
@@ -55,14 +55,14 @@ def _start_method() -> str:
     return "fork" if sys.platform.startswith("linux") else "spawn"
 
 
-def _check_task(task: tuple[str, list], catalogue: Catalogue, lang: str, check_date: dt.date,
-                selected: Optional[set[str]]) -> tuple[str, Any]:
+def _check_task(path: str, extra_waivers: list, catalogue: Catalogue, lang: str, check_date: dt.date,
+                selected: Optional[set[str]], load: Optional[Callable[[str], Any]] = None,
+                finish: Optional[Callable[[AgreementResult], Any]] = None) -> tuple[str, Any]:
     from checker.engine import EvaluationError
     from checker.loader import InputError, load_agreement
 
-    path, extra_waivers = task
     try:
-        loaded = load_agreement(path, lang=lang)
+        loaded = load(path) if load is not None else load_agreement(path, lang=lang)
     except InputError as err:
         return "input", err.errors
     try:
@@ -72,7 +72,7 @@ def _check_task(task: tuple[str, list], catalogue: Catalogue, lang: str, check_d
                           selected=selected)
     except EvaluationError as exc:
         return "engine", str(exc)
-    return "ok", result
+    return "ok", (finish(result) if finish is not None else result)
 
 
 def _claim(counter: Any, total: int) -> Optional[int]:
@@ -84,8 +84,9 @@ def _claim(counter: Any, total: int) -> Optional[int]:
         return index
 
 
-def _worker_main(counter: Any, queue: Any, tasks: list, chunks: list, catalogue: Catalogue, lang: str,
-                 check_date: dt.date, selected: Optional[set[str]]) -> None:
+def _worker_main(counter: Any, queue: Any, paths: Sequence[str], waivers: Callable[[int], list], chunks: list,
+                 catalogue: Catalogue, lang: str, check_date: dt.date, selected: Optional[set[str]],
+                 finish: Optional[Callable[[AgreementResult], Any]]) -> None:
     import signal
     import traceback
 
@@ -98,10 +99,12 @@ def _worker_main(counter: Any, queue: Any, tasks: list, chunks: list, catalogue:
     try:
         while (chunk := _claim(counter, len(chunks))) is not None:
             for index in chunks[chunk]:
-                kind, payload = _check_task(tasks[index], catalogue, lang, check_date, selected)
-                if kind == "ok":
+                kind, payload = _check_task(paths[index], waivers(index), catalogue, lang, check_date, selected,
+                                            finish=finish)
+                if kind == "ok" and finish is None:
                     for finding in payload.findings:  # rules stay here: the parent links its own
                         finding.rule = finding.rule.id
+                if kind == "ok":
                     payload = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
                 queue.put((index, kind, payload))
     except BaseException:  # noqa: BLE001 - reported by the parent
@@ -141,6 +144,23 @@ def default_jobs() -> int:
         return os.cpu_count() or 1
 
 
+class _Waivers:
+    """The extra waivers of the i-th file: from a list, or none (picklable for spawn)."""
+
+    def __init__(self, given: Optional[Sequence[list]] = None, of_path: Optional[Callable[[str], list]] = None,
+                 paths: Sequence[str] = ()):
+        self.given = given
+        self.of_path = of_path
+        self.paths = paths
+
+    def __call__(self, index: int) -> list:
+        if self.given is not None:
+            return self.given[index]
+        if self.of_path is not None:
+            return self.of_path(self.paths[index])
+        return []
+
+
 def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: str = "de",
                check_date: Optional[dt.date] = None,
                extra_waivers: Optional[Sequence[list[tuple[Waiver, str, Optional[int]]]]] = None,
@@ -155,16 +175,41 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     With ``freeze``, the results received are moved out of the cyclic garbage collector's
     sight as they come (``gc.freeze``); the caller unfreezes when it is done with them.
     """
+    outcomes = []
+    for _index, kind, payload in iter_check(paths, catalogue, jobs=jobs, lang=lang, check_date=check_date,
+                                            waivers=_Waivers(extra_waivers), selected=selected):
+        outcomes.append((kind, payload))
+        if freeze and len(outcomes) % 32 == 0:
+            gc.collect(1)
+            gc.freeze()
+    return outcomes
+
+
+def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: str = "de",
+               check_date: Optional[dt.date] = None, waivers: Optional[Callable[[int], list]] = None,
+               selected: Optional[set[str]] = None, load: Optional[Callable[[str], Any]] = None,
+               finish: Optional[Callable[[AgreementResult], Any]] = None) -> Iterator[tuple[int, str, Any]]:
+    """Load and evaluate ``paths`` in this process and ``jobs - 1`` workers; yields ``(index,
+    kind, payload)`` for each path in input order, as soon as it and every path before it are done.
+
+    ``kind`` and ``payload`` as in :func:`check_many`; with ``finish``, the payload of an
+    evaluated agreement is ``finish(result)``, computed where the agreement was checked (in a
+    worker: its rendered output, so the result itself never travels). ``waivers(i)``: the
+    extra waivers of the i-th path; ``load``: the loader of this process (standard input),
+    used only without workers. Only what arrived ahead of its turn is held.
+    """
     import multiprocessing
     import queue as queue_module
 
     check_date = check_date or dt.date.today()
-    waivers = list(extra_waivers) if extra_waivers is not None else [[] for _ in paths]
-    tasks = list(zip(paths, waivers))
-    total = len(tasks)
+    waivers = waivers or _Waivers()
+    total = len(paths)
     workers = max(0, min(jobs, total) - 1)
     if workers == 0:
-        return [_check_task(task, catalogue, lang, check_date, selected) for task in tasks]
+        for index, path in enumerate(paths):
+            yield (index, *_check_task(path, waivers(index), catalogue, lang, check_date, selected, load=load,
+                                       finish=finish))
+        return
     size = max(1, min(_CHUNK_MAX, total // ((workers + 1) * 8)))
     chunks = [range(i, min(i + size, total)) for i in range(0, total, size)]
     global _parent_pid
@@ -173,14 +218,15 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     counter = context.Value("i", 0)
     results = context.Queue()
     processes = [context.Process(target=_worker_main, daemon=True,
-                                 args=(counter, results, tasks, chunks, catalogue, lang, check_date, selected))
+                                 args=(counter, results, paths, waivers, chunks, catalogue, lang, check_date,
+                                       selected, finish))
                  for _ in range(workers)]
-    outcomes: list[Optional[tuple[str, Any]]] = [None] * total
+    ahead: dict[int, tuple[str, Any]] = {}  # outcomes that arrived before their turn
     done = 0
-    received = 0
+    next_index = 0
 
     def take(item: tuple) -> None:
-        nonlocal done, received
+        nonlocal done
         index, kind, payload = item
         if kind == "done":
             done += 1
@@ -189,25 +235,31 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
             raise RuntimeError(f"budgetcheck worker failed:\n{payload}")
         if kind == "ok":
             payload = pickle.loads(payload)
-            for finding in payload.findings:
-                finding.rule = catalogue.by_id[finding.rule]
-        outcomes[index] = (kind, payload)
-        received += 1
-        if freeze and received % 32 == 0:
-            gc.collect(1)
-            gc.freeze()
+            if finish is None:
+                for finding in payload.findings:
+                    finding.rule = catalogue.by_id[finding.rule]
+        ahead[index] = (kind, payload)
+
+    def ready() -> Iterator[tuple[int, str, Any]]:
+        nonlocal next_index
+        while next_index in ahead:
+            kind, payload = ahead.pop(next_index)
+            yield next_index, kind, payload
+            next_index += 1
 
     try:
         for process in processes:
             process.start()
         while (chunk := _claim(counter, len(chunks))) is not None:
             for index in chunks[chunk]:
-                outcomes[index] = _check_task(tasks[index], catalogue, lang, check_date, selected)
+                ahead[index] = _check_task(paths[index], waivers(index), catalogue, lang, check_date, selected,
+                                           finish=finish)
             while True:  # what the workers finished meanwhile
                 try:
                     take(results.get_nowait())
                 except queue_module.Empty:
                     break
+            yield from ready()
         while done < workers:
             try:
                 take(results.get(timeout=_POLL))
@@ -215,6 +267,7 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
                 dead = [p for p in processes if not p.is_alive() and p.exitcode not in (0, None)]
                 if dead:
                     raise RuntimeError(f"budgetcheck worker ended with exit code {dead[0].exitcode}") from None
+            yield from ready()
         for process in processes:
             process.join()
     finally:
@@ -223,7 +276,6 @@ def check_many(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
                 process.terminate()
                 process.join()
         results.close()
-    missing = [i for i, outcome in enumerate(outcomes) if outcome is None]
-    if missing:
-        raise RuntimeError(f"budgetcheck workers returned no outcome for {len(missing)} file(s)")
-    return outcomes  # type: ignore[return-value]
+    yield from ready()
+    if next_index < total:
+        raise RuntimeError(f"budgetcheck workers returned no outcome for {total - next_index} file(s)")

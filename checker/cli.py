@@ -24,9 +24,11 @@ import difflib
 import fnmatch
 import gc
 import glob
+import functools
 import inspect
 import json
 import os
+import pickle
 import sys
 import tempfile
 import traceback
@@ -739,18 +741,21 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from checker.check import evaluate
-    from checker.engine import EvaluationError
-    from checker.baseline import apply_baseline, dump_baseline, load_baseline
+    from checker.baseline import load_baseline
+    from checker.check import _Waivers, iter_check
     from checker.fingerprints import find_project_root
-    from checker.formats import Context, Policy, default_help_base, render
+    from checker.formats import Context, Policy, default_help_base
     from checker.rules import Severity
+    from checker.safeio import copy_to_stdout, spool
+    from checker.stream import STREAMED, Env, Stream
     from checker.verdicts import RunInfo
-    from checker.waivers import load_waiver_file, settle, waivers_for
+    from checker.waivers import load_waiver_file
+    from checker.waivers import run_notes as notes_of_run
 
     lang = args.lang
     outputs: list[_Output] = []
     ctx = Context()
+    stream = writer = stdout_sink = summary = None
     try:
         plan = _plan(args)
         lang = plan.lang
@@ -775,31 +780,18 @@ def _check(args: argparse.Namespace) -> int:
         jobs = min(jobs or _default_jobs(), len(files))
         if "-" in files:
             jobs = 1  # standard input can be read once, in this process
-        loaded: list[LoadedAgreement] = []
-        outcomes: list[tuple[str, Any]] = []
-        unread: list[ErrorItem] = []  # agreements that cannot be read: reported, the others still checked
-        if jobs > 1:  # load and evaluate in worker processes; what follows is the same as below
-            from checker.check import check_many
-
-            outcomes = check_many(files, catalogue, jobs=jobs, lang=lang, check_date=plan.check_date,
-                                  extra_waivers=[waivers_for(file, entries) for file in files], selected=selected,
-                                  freeze=True)  # unfrozen by cmd_check, as _settle
-            for kind, payload in outcomes:
-                if kind == "input":
-                    unread.extend(payload)
-        else:
+        load = functools.partial(_load, lang=lang, stdin_name=stdin_name)
+        if errors:  # a waiver file is broken: report it with every unreadable agreement, check nothing
+            unread = []
             for file in files:
                 try:
-                    loaded.append(_load(file, lang, stdin_name))
+                    load(file)
                 except InputError as err:
                     unread.extend(err.errors)
-                _settle(len(loaded))
-        if errors or (unread and len({e.file for e in unread}) == len(files)):
             raise InputError(errors + unread)
         root = Path(args.project_root).resolve() if getattr(args, "project_root", None) else find_project_root()
         ctx = Context(root=root, help_base=getattr(args, "help_base_url", None) or default_help_base(),
-                      sarif_unresolved=bool(getattr(args, "sarif_unresolved", False)),
-                      errors=tuple(InputError(unread).errors) if unread else ())
+                      sarif_unresolved=bool(getattr(args, "sarif_unresolved", False)))
 
         human = {o.fmt for o in outputs} & set(HUMAN_FORMATS)
         render_human = None
@@ -809,90 +801,198 @@ def _check(args: argparse.Namespace) -> int:
             except ImportError as exc:
                 raise _Usage(_msg(lang, "no_report", fmt=sorted(human)[0], reason=exc)) from None
         writer = _prepare_outputs(outputs, files + exclude, lang)
-
-        results = []
-        for file, (kind, payload) in zip(files, outcomes):
-            if kind == "engine":
-                raise _Usage(_msg(lang, "engine", file=file, error=payload))
-            if kind != "input":
-                results.append(payload)
-        for item in loaded:
-            try:
-                results.append(evaluate(item.agreement, catalogue, path=item.path, sha256=item.sha256,
-                                        locations=item.locations, check_date=plan.check_date,
-                                        extra_waivers=waivers_for(item.path, entries), selected=selected))
-                _settle(len(results))
-            except EvaluationError as exc:
-                raise _Usage(_msg(lang, "engine", file=item.path, error=exc)) from None
-        run_notes = settle(results, entries, check_date=plan.check_date, rule_ids=set(catalogue.by_id),
-                           selected=selected)
         run = RunInfo(__version__, catalogue.version, catalogue.digest,
                       len(selected) if selected is not None else len(catalogue.rules), plan.check_date.isoformat())
         policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
-        if known is not None:
-            apply_baseline(results, known, ctx)
+        env = Env(run, policy, lang, ctx, rules=[r for r in catalogue.rules if selected is None or r.id in selected],
+                  origins={entry.origin for entry in entries}, selected=selected, known=known)
+        streamed = [o for o in outputs if o.fmt in STREAMED]
+        stream = Stream([o.fmt for o in streamed], env, keep=bool(human))
+        stdout_sink = None
+        sinks = []
+        file_index = {id(o): i for i, o in enumerate(o for o in outputs if o.file is not None)}
+        for output in streamed:
+            if output.file is None:
+                stdout_sink = spool()
+                sinks.append(stdout_sink)
+            else:
+                sinks.append(writer.open(file_index[id(output)]))
+        summary = _RunSummary(lang, policy, listing=not any(o.file is None and o.fmt in HUMAN_FORMATS
+                                                            for o in outputs) and not args.quiet)
+        stream.begin(sinks)
+        results = []  # only for the human formats, rendered at the end
+        unread: list[ErrorItem] = []  # agreements that cannot be read: reported, the others still checked
+        for index, kind, payload in iter_check(files, catalogue, jobs=jobs, lang=lang, check_date=plan.check_date,
+                                               waivers=_Waivers(of_path=functools.partial(_waivers_of, entries=entries,
+                                                                                          stdin_name=stdin_name),
+                                                                paths=files),
+                                               selected=selected, load=load, finish=stream.part):
+            if kind == "input":
+                unread.extend(payload)
+                continue
+            if kind == "engine":
+                name = (stdin_name or "-") if files[index] == "-" else files[index]
+                raise _Usage(_msg(lang, "engine", file=name, error=payload))
+            item, kept = stream.add(payload)
+            summary.add(item)
+            if kept is not None:
+                result = pickle.loads(kept)
+                for finding in result.findings:
+                    finding.rule = catalogue.by_id[finding.rule]
+                results.append(result)
+                _settle(len(results))
+        if unread and len({e.file for e in unread}) == len(files):
+            raise InputError(unread)
+        ctx = dataclasses.replace(ctx, errors=tuple(InputError(unread).errors) if unread else ())
+        env.ctx = ctx
+        run_notes = notes_of_run(entries, stream.used, check_date=plan.check_date, rule_ids=set(catalogue.by_id),
+                                 selected=selected)
+        stream.close(run_notes)
 
         rendered = []
         for output in outputs:
-            if output.fmt == "baseline":
-                text = dump_baseline(results, ctx)
-            elif output.fmt in MACHINE_FORMATS:
-                text = render(output.fmt, results, run=run, policy=policy, lang=lang, run_notes=run_notes, ctx=ctx)
-            else:
-                assert render_human is not None
-                accepts = inspect.signature(render_human).parameters
-                extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
-                                            and "color" in accepts) else {}
-                if "detail" in accepts:
-                    extra["detail"] = getattr(args, "detail", None) or "short"
-                if "errors" in accepts and ctx.errors:
-                    extra["errors"] = ctx.errors
-                fmt = "html" if output.fmt == "pdf" else output.fmt
-                text = render_human(results, fmt, lang=lang, run=run, run_notes=run_notes, **extra)
-                if text and not text.endswith("\n"):
-                    text += "\n"
-                if output.fmt == "pdf":
-                    from checker.pdf import PdfUnavailable, render_pdf
+            if output.fmt in STREAMED:
+                rendered.append((output, None))
+                continue
+            assert render_human is not None
+            accepts = inspect.signature(render_human).parameters
+            extra = {"color": True} if (output.fmt == "text" and output.file is None and _use_color()
+                                        and "color" in accepts) else {}
+            if "detail" in accepts:
+                extra["detail"] = getattr(args, "detail", None) or "short"
+            if "errors" in accepts and ctx.errors:
+                extra["errors"] = ctx.errors
+            fmt = "html" if output.fmt == "pdf" else output.fmt
+            text = render_human(results, fmt, lang=lang, run=run, run_notes=run_notes, **extra)
+            if text and not text.endswith("\n"):
+                text += "\n"
+            if output.fmt == "pdf":
+                from checker.pdf import PdfUnavailable, render_pdf
 
-                    try:
-                        text = render_pdf(text)
-                    except PdfUnavailable as exc:
-                        raise _Usage(_msg(lang, "no_pdf", reason=exc)) from None
+                try:
+                    text = render_pdf(text)
+                except PdfUnavailable as exc:
+                    raise _Usage(_msg(lang, "no_pdf", reason=exc)) from None
             rendered.append((output, text))
     except InputError as err:
+        _discard(stream, writer, stdout_sink, summary)
         print(err.format(lang), file=sys.stderr)
         return EXIT_INPUT
     except _Usage as err:
+        _discard(stream, writer, stdout_sink, summary)
         print(str(err), file=sys.stderr)
         return EXIT_INPUT
+    except BaseException:
+        _discard(stream, writer, stdout_sink, summary)
+        raise
 
-    # Everything is known: write the files (each atomically), then the standard output.
+    # Everything is known: put the files in place (each atomically), then the standard output.
     try:
         writer.commit([text for output, text in rendered if output.file is not None])
     except OSError as exc:
+        _discard(stream, writer, stdout_sink, summary)
         print(_msg(lang, "cannot_write", file=exc.filename or "?", reason=exc.strerror or str(exc)),
               file=sys.stderr)
         return EXIT_INPUT
 
-    failed = [r for r in results if policy.failed(r)]
-    if ctx.errors:  # the readable agreements were checked and reported; the run still failed
-        print(InputError(list(ctx.errors)).format(lang), file=sys.stderr)
-    if not args.quiet:
-        _summary(results, failed, run_notes, outputs, policy, run, lang)
-    for output, text in rendered:
-        if output.file is None:
-            try:
-                _write_stdout(text)
-            except BrokenPipeError:
-                raise
-            except OSError as exc:  # e.g. > /dev/full
-                print(_msg(lang, "cannot_write", file="<stdout>", reason=exc.strerror or str(exc)), file=sys.stderr)
-                return EXIT_INPUT
+    try:
+        if ctx.errors:  # the readable agreements were checked and reported; the run still failed
+            print(InputError(list(ctx.errors)).format(lang), file=sys.stderr)
+        if not args.quiet:
+            summary.write(outputs, run_notes, run)
+        for output, text in rendered:
+            if output.file is None:
+                try:
+                    if text is None:
+                        assert stdout_sink is not None
+                        copy_to_stdout(stdout_sink)
+                    else:
+                        _write_stdout(text)
+                except BrokenPipeError:
+                    raise
+                except OSError as exc:  # e.g. > /dev/full
+                    print(_msg(lang, "cannot_write", file="<stdout>", reason=exc.strerror or str(exc)),
+                          file=sys.stderr)
+                    return EXIT_INPUT
+    finally:
+        _discard(stream, writer, stdout_sink, summary)
     if ctx.errors:
         return EXIT_INPUT
     if getattr(args, "exit_zero", False):
         return EXIT_OK
-    return EXIT_FINDINGS if failed else EXIT_OK
+    return EXIT_FINDINGS if summary.failed else EXIT_OK
+
+
+def _waivers_of(path: str, entries: list, stdin_name: Optional[str]) -> list:
+    from checker.waivers import waivers_for
+
+    return waivers_for((stdin_name or "-") if path == "-" else path, entries)
+
+
+def _discard(stream: Any, writer: Any, stdout_sink: Any, summary: Any) -> None:
+    """Remove every temporary file of the run (nothing is left half-written)."""
+    for item in (stream, writer, stdout_sink, summary):
+        if item is not None:
+            (item.close if item is stdout_sink else item.discard)()
+
+
+class _RunSummary:
+    """The closing lines on stderr, gathered while the agreements stream past: the notes of
+    the inputs (e.g. format 1), and one line per agreement that fails (spooled to a
+    temporary file, so that memory stays flat)."""
+
+    def __init__(self, lang: str, policy: Any, listing: bool):
+        self.lang = lang
+        self.policy = policy
+        self.listing = listing  # no human report on stdout, not --quiet: list the failed agreements
+        self.notes: list[str] = []
+        self.total = 0
+        self.failed = 0
+        self.lines: Any = None
+
+    def add(self, item: Any) -> None:
+        from checker.labels import OVERALL, label
+
+        self.total += 1
+        self.notes.extend(item.input_notes)
+        if not item.failed:
+            return
+        self.failed += 1
+        if self.listing:
+            if self.lines is None:
+                from checker.safeio import spool
+
+                self.lines = spool()
+            line = _msg(self.lang, "failed_file", file=item.path, overall=label(OVERALL, item.overall, self.lang),
+                        findings=item.fail_ids)
+            self.lines.write((line + "\n").encode("utf-8"))
+
+    def write(self, outputs: list[_Output], run_notes: list, run: Any) -> None:
+        """A few lines on stderr: input notes, written files, waiver notes of the run, the outcome."""
+        from checker.formats import note_text
+
+        lines = list(self.notes)
+        lines += [_msg(self.lang, "report_written", file=o.file, fmt=o.fmt) for o in outputs if o.file is not None]
+        lines.extend(note_text(note, self.lang) for note in run_notes)
+        if lines:
+            sys.stderr.write("\n".join(lines) + "\n")
+        human_on_stdout = any(o.file is None and o.fmt in HUMAN_FORMATS for o in outputs)
+        if not human_on_stdout:
+            if self.lines is not None:
+                import codecs
+
+                decoder = codecs.getincrementaldecoder("utf-8")()
+                for block in self.lines.blocks():
+                    sys.stderr.write(decoder.decode(block))
+            sys.stderr.write(_msg(self.lang, "summary", total=self.total, rules=run.rule_count, date=run.check_date,
+                                  passed=self.total - self.failed, failed=self.failed,
+                                  threshold=self.policy.fail_on.value) + "\n")
+        sys.stderr.flush()
+
+    def discard(self) -> None:
+        if self.lines is not None:
+            self.lines.close()
+            self.lines = None
 
 
 def _load(file: str, lang: str, stdin_name: Optional[str]) -> LoadedAgreement:
@@ -915,34 +1015,6 @@ def _load(file: str, lang: str, stdin_name: Optional[str]) -> LoadedAgreement:
         if isinstance(source, str) and source != STDIN:
             os.unlink(source)
     return dataclasses.replace(loaded, path=name)
-
-
-def _summary(results: list, failed: list, run_notes: list, outputs: list[_Output], policy: Any, run: Any,
-             lang: str) -> None:
-    """A few lines on stderr: written files, waiver notes of the run, the outcome."""
-    from checker.formats import note_text
-    from checker.labels import OVERALL, label
-
-    lines = [note for result in results for note in result.agreement.input_notes]  # e.g. format 1
-    lines += [_msg(lang, "report_written", file=o.file, fmt=o.fmt) for o in outputs if o.file is not None]
-    lines.extend(note_text(note, lang) for note in run_notes)
-    human_on_stdout = any(o.file is None and o.fmt in HUMAN_FORMATS for o in outputs)
-    if not human_on_stdout:
-        for result in failed:
-            ids = ", ".join(f.id for f in result.findings if policy.fails(f))
-            if not ids:  # nicht prüfbar: no single rule fails, the description is too thin
-                from checker.formats import word
-                from checker.verdicts import blocker_tally
-
-                open_, judged = blocker_tally(result.findings)
-                ids = word(lang, "unjudgeable", open=open_, total=open_ + judged)
-            lines.append(_msg(lang, "failed_file", file=result.path, overall=label(OVERALL, result.overall, lang),
-                              findings=ids))
-        lines.append(_msg(lang, "summary", total=len(results), rules=run.rule_count, date=run.check_date,
-                          passed=len(results) - len(failed), failed=len(failed), threshold=policy.fail_on.value))
-    if lines:
-        sys.stderr.write("\n".join(lines) + "\n")
-        sys.stderr.flush()
 
 
 # --------------------------------------------------------------------------- rules

@@ -435,28 +435,32 @@ def question_doc(q: Any) -> dict:
             "fields": [{"path": f.path, "line": f.line, "column": f.column} for f in q.fields]}
 
 
-def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-                    run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
-    """The JSON report as a dict (see ``docs/report-schema.json``)."""
-    agreements = []
-    totals = {v.value: 0 for v in Verdict}
-    for result in results:
-        counts = result.counts()
-        for key, value in counts.items():
-            totals[key] += value
-        agreements.append({
-            "file": result.path,
-            "sha256": result.sha256,
-            "meta": result.agreement.meta.model_dump(mode="json", exclude_none=True),
-            "legal_regime": {lang: Regime.of(result.agreement).label(lang) for lang in ("de", "en")},
-            "overall": result.overall,
-            "passed": not policy.failed(result),
-            "counts": counts,
-            "findings": [_finding_doc(f, policy) for f in result.findings],
-            "questions": [question_doc(q) for q in result.questions],
-            "waiver_notes": [_note_doc(n) for n in result.waiver_notes],
-        })
-    failed = sum(1 for r in results if policy.failed(r))
+def agreement_doc(result: AgreementResult, policy: Policy) -> dict:
+    """One agreement of the JSON report."""
+    return {
+        "file": result.path,
+        "sha256": result.sha256,
+        "meta": result.agreement.meta.model_dump(mode="json", exclude_none=True),
+        "legal_regime": {lang: Regime.of(result.agreement).label(lang) for lang in ("de", "en")},
+        "overall": result.overall,
+        "passed": not policy.failed(result),
+        "counts": result.counts(),
+        "findings": [_finding_doc(f, policy) for f in result.findings],
+        "questions": [question_doc(q) for q in result.questions],
+        "waiver_notes": [_note_doc(n) for n in result.waiver_notes],
+    }
+
+
+def empty_totals() -> dict:
+    """Verdict counts of a run before any agreement (``summary.counts`` of the JSON report)."""
+    return {v.value: 0 for v in Verdict}
+
+
+def report_frame(agreements: list, *, run: RunInfo, policy: Policy, count: int, failed: int, totals: dict,
+                 run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
+    """The JSON report around its agreements (``agreements``: their documents, or placeholders
+    of a streamed report); ``count``, ``failed`` and ``totals`` summarise every agreement."""
+    errors = list(errors)
     return {
         "$schema": REPORT_SCHEMA_ID,
         "format": REPORT_FORMAT,
@@ -470,11 +474,26 @@ def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Pol
             "fail_on": policy.fail_on.value,
             "fail_on_unresolved": policy.fail_on_unresolved,
         },
-        "summary": {"agreements": len(results), "failed": failed, "passed": failed == 0, "counts": totals},
+        "summary": {"agreements": count, "failed": failed, "passed": failed == 0, "counts": totals},
         "agreements": agreements,
         "waiver_notes": [_note_doc(n) for n in run_notes],
         **({"errors": [error_doc(e) for e in errors]} if errors else {}),
     }
+
+
+def report_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
+                    run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
+    """The JSON report as a dict (see ``docs/report-schema.json``)."""
+    agreements = []
+    totals = empty_totals()
+    for result in results:
+        document = agreement_doc(result, policy)
+        for key, value in document["counts"].items():
+            totals[key] += value
+        agreements.append(document)
+    failed = sum(1 for r in results if policy.failed(r))
+    return report_frame(agreements, run=run, policy=policy, count=len(results), failed=failed, totals=totals,
+                        run_notes=run_notes, errors=errors)
 
 
 def to_json(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
@@ -663,20 +682,42 @@ def sarif_reports(finding: Finding, policy: Policy, ctx: Context) -> bool:
     return verdict == Verdict.ungeklaert and (ctx.sarif_unresolved or policy.fails(finding))
 
 
+def sarif_parts(result: AgreementResult, index: int, rule_index: dict, policy: Policy, lang: str,
+                ctx: Context = Context()) -> tuple[dict, list[dict], list[dict]]:
+    """What one agreement adds to a SARIF log: its artifact, its results (``index``: its place
+    among the artifacts) and the notifications on its waivers."""
+    artifact = {"location": artifact_location(result.path, ctx), "hashes": {"sha-256": result.sha256},
+                "roles": ["analysisTarget"],
+                "properties": {"overall": result.overall, "overallLabel": label(OVERALL, result.overall, lang)}}
+    found = [_sarif_result(finding, result, index, rule_index[finding.id], policy, lang, ctx)
+             for finding in result.findings if sarif_reports(finding, policy, ctx)]
+    return artifact, found, [_notification(n, lang, ctx) for n in result.waiver_notes]
+
+
 def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Policy, lang: str = "de",
                    run_notes: Iterable[WaiverNote] = (), rules: Optional[list[CompiledRule]] = None,
                    ctx: Context = Context()) -> dict:
     """One SARIF 2.1.0 log with one run."""
     rules = rules if rules is not None else rules_of(results)
     rule_index = {r.id: i for i, r in enumerate(rules)}
+    artifacts = []
     sarif_results = []
     notes = []
     for index, result in enumerate(results):
-        for finding in result.findings:
-            if sarif_reports(finding, policy, ctx):
-                sarif_results.append(_sarif_result(finding, result, index, rule_index[finding.id], policy, lang,
-                                                   ctx))
-        notes.extend(_notification(n, lang, ctx) for n in result.waiver_notes)
+        artifact, found, noted = sarif_parts(result, index, rule_index, policy, lang, ctx)
+        artifacts.append(artifact)
+        sarif_results.extend(found)
+        notes.extend(noted)
+    return sarif_frame(artifacts, sarif_results, notes, run=run, policy=policy, lang=lang, run_notes=run_notes,
+                       rules=rules, ctx=ctx)
+
+
+def sarif_frame(artifacts: list, sarif_results: list, notes: list, *, run: RunInfo, policy: Policy,
+                lang: str = "de", run_notes: Iterable[WaiverNote] = (), rules: list[CompiledRule],
+                ctx: Context = Context()) -> dict:
+    """The SARIF log around the agreements' artifacts, results and notifications (their
+    documents, or placeholders of a streamed log)."""
+    notes = list(notes)
     notes.extend(_notification(n, lang, ctx) for n in run_notes)
     invocation: dict[str, Any] = {"executionSuccessful": not ctx.errors}
     if notes:
@@ -710,12 +751,7 @@ def sarif_document(results: list[AgreementResult], *, run: RunInfo, policy: Poli
             "language": "de-DE" if lang == "de" else "en-US",
             "columnKind": "unicodeCodePoints",
             **run_doc,
-            "artifacts": [
-                {"location": artifact_location(r.path, ctx), "hashes": {"sha-256": r.sha256},
-                 "roles": ["analysisTarget"],
-                 "properties": {"overall": r.overall, "overallLabel": label(OVERALL, r.overall, lang)}}
-                for r in results
-            ],
+            "artifacts": artifacts,
             "invocations": [invocation],
             "results": sarif_results,
             "properties": {
@@ -773,44 +809,48 @@ def _testcase(suite: ET.Element, finding: Finding, result: AgreementResult, poli
     return False, False
 
 
-def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
-             run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
-    """JUnit XML: one testsuite per agreement, one testcase per rule; an agreement that could
-    not be read is a testsuite with one testcase holding an ``<error>`` per problem."""
-    root = ET.Element("testsuites", {"name": "budgetcheck"})
-    total = {"tests": 0, "failures": 0, "skipped": 0}
+def junit_suite(root: ET.Element, result: AgreementResult, *, run: RunInfo, policy: Policy,
+                lang: str) -> dict[str, int]:
+    """Append the testsuite of one agreement to ``root``; returns its counts (tests, failures, skipped)."""
+    suite = _element(root, "testsuite", name=result.path)
+    properties = _element(suite, "properties")
+    for name, value in (("sha256", result.sha256), ("overall", label(OVERALL, result.overall, lang)),
+                        ("check_date", run.check_date), ("checker_version", run.checker_version),
+                        ("catalogue_version", run.catalogue_version),
+                        ("catalogue_digest", run.catalogue_digest), ("fail_on", policy.fail_on.value),
+                        ("fail_on_unresolved", str(policy.fail_on_unresolved).lower())):
+        _element(properties, "property", name=name, value=value)
+    for note in result.waiver_notes:
+        _element(properties, "property", name=f"waiver_{note.kind}", value=note_text(note, lang))
+    counts = {"tests": 0, "failures": 0, "skipped": 0}
+    if result.overall == OVERALL_UNJUDGEABLE:  # the run fails without a failing rule: say why
+        open_, judged = blocker_tally(result.findings)
+        case = _element(suite, "testcase", classname=result.path, name=label(OVERALL, result.overall, lang),
+                        file=result.path)
+        message = word(lang, "unjudgeable", open=open_, total=open_ + judged)
+        _element(case, "failure", message, message=message, type=result.overall)
+        counts["tests"] += 1
+        counts["failures"] += 1
+    for finding in result.findings:
+        failed, skipped = _testcase(suite, finding, result, policy, lang)
+        counts["tests"] += 1
+        counts["failures"] += failed
+        counts["skipped"] += skipped
+    suite.attrib.update({k: str(v) for k, v in counts.items()})
+    suite.attrib["errors"] = "0"
+    return counts
+
+
+def junit_root() -> ET.Element:
+    return ET.Element("testsuites", {"name": "budgetcheck"})
+
+
+def junit_close(root: ET.Element, total: dict[str, int], *, lang: str, ctx: Context = Context()) -> str:
+    """Add the testsuites of the agreements that could not be read and the totals; the XML text."""
     unread: dict[str, list] = {}
     for error in ctx.errors:
         unread.setdefault(error.file, []).append(error)
-    for result in results:
-        suite = _element(root, "testsuite", name=result.path)
-        properties = _element(suite, "properties")
-        for name, value in (("sha256", result.sha256), ("overall", label(OVERALL, result.overall, lang)),
-                            ("check_date", run.check_date), ("checker_version", run.checker_version),
-                            ("catalogue_version", run.catalogue_version),
-                            ("catalogue_digest", run.catalogue_digest), ("fail_on", policy.fail_on.value),
-                            ("fail_on_unresolved", str(policy.fail_on_unresolved).lower())):
-            _element(properties, "property", name=name, value=value)
-        for note in result.waiver_notes:
-            _element(properties, "property", name=f"waiver_{note.kind}", value=note_text(note, lang))
-        counts = {"tests": 0, "failures": 0, "skipped": 0}
-        if result.overall == OVERALL_UNJUDGEABLE:  # the run fails without a failing rule: say why
-            open_, judged = blocker_tally(result.findings)
-            case = _element(suite, "testcase", classname=result.path, name=label(OVERALL, result.overall, lang),
-                            file=result.path)
-            message = word(lang, "unjudgeable", open=open_, total=open_ + judged)
-            _element(case, "failure", message, message=message, type=result.overall)
-            counts["tests"] += 1
-            counts["failures"] += 1
-        for finding in result.findings:
-            failed, skipped = _testcase(suite, finding, result, policy, lang)
-            counts["tests"] += 1
-            counts["failures"] += failed
-            counts["skipped"] += skipped
-        for key, value in counts.items():
-            total[key] += value
-        suite.attrib.update({k: str(v) for k, v in counts.items()})
-        suite.attrib["errors"] = "0"
+    total = dict(total)
     for file, problems in unread.items():
         suite = _element(root, "testsuite", name=file, tests="1", failures="0", skipped="0", errors="1")
         case = _element(suite, "testcase", classname=file, name="Einlesen" if lang == "de" else "Loading",
@@ -822,6 +862,18 @@ def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
     root.attrib["errors"] = str(len(unread))
     ET.indent(root)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def to_junit(results: list[AgreementResult], *, run: RunInfo, policy: Policy,
+             run_notes: Iterable[WaiverNote] = (), lang: str = "de", ctx: Context = Context()) -> str:
+    """JUnit XML: one testsuite per agreement, one testcase per rule; an agreement that could
+    not be read is a testsuite with one testcase holding an ``<error>`` per problem."""
+    root = junit_root()
+    total = {"tests": 0, "failures": 0, "skipped": 0}
+    for result in results:
+        for key, value in junit_suite(root, result, run=run, policy=policy, lang=lang).items():
+            total[key] += value
+    return junit_close(root, total, lang=lang, ctx=ctx)
 
 
 def _renderers() -> dict:

@@ -18,7 +18,13 @@ Writing (:class:`Writer`): every report file goes through one writer, which
   never a hang);
 * creates temporary files only when the text is ready, and removes them on every exit
   path that runs Python code (errors, Ctrl-C, SIGTERM);
-* handles short writes (``os.write`` in a loop).
+* handles short writes (``os.write`` in a loop);
+* streams: :meth:`Writer.open` gives a :class:`Sink` for a target, appended to while the run
+  goes on (a regular target's temporary file beside it, unnamed with ``O_TMPFILE``; for a
+  special target or the standard output an anonymous temporary file), and
+  :meth:`Writer.commit` puts every sink in place at the end -- or :meth:`Writer.discard`
+  removes them all, so a run that fails leaves no target touched. :func:`spool` is an
+  anonymous temporary file for parts of an output that are written later.
 
 :func:`write_stdout` writes to the standard output with the same loop; a closed pipe
 raises ``BrokenPipeError`` (exit code 141 in the command line).
@@ -32,7 +38,7 @@ import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 PathLike = Union[str, Path]
 
@@ -179,6 +185,7 @@ class _Target:
     special: bool
     mode: Optional[int]  # permission bits of the existing file; None: new file
     temp: Optional[str] = None
+    sink: Optional["Sink"] = None
 
 
 @dataclass
@@ -226,23 +233,40 @@ class Writer:
                 raise OutputRefused(path, "not_writable")
         self._targets.append(_Target(path, real, special, mode))
 
-    def commit(self, texts: list) -> None:
-        """Write ``texts[i]`` (str as UTF-8, or bytes) to the i-th target added: first every regular file to a complete
-        temporary file, then each renamed into place, then the special targets. On an error,
-        every temporary file is removed and the error raised (files renamed already stay)."""
+    def open(self, index: int) -> "Sink":
+        """A sink for the ``index``-th target added: what is written to it reaches the target
+        only with :meth:`commit` (a regular target: a temporary file beside it, renamed over it;
+        a special one: an anonymous temporary file, copied into it in place)."""
+        target = self._targets[index]
+        if target.sink is None:
+            target.sink = spool() if target.special else Sink.beside(target.real)
+        return target.sink
+
+    def commit(self, texts: Optional[list] = None) -> None:
+        """Put every target in place: ``texts[i]`` (str as UTF-8, or bytes; None: the sink of
+        :meth:`open`) to the i-th target added. First every regular file is completed as a
+        temporary file, then each renamed into place, then the special targets are written.
+        On an error, every temporary file is removed and the error raised (files renamed
+        already stay)."""
+        texts = list(texts) if texts is not None else [None] * len(self._targets)
         assert len(texts) == len(self._targets)
         target = None
         try:
-            for target, text in zip(self._targets, texts):
+            for index, (target, text) in enumerate(zip(self._targets, texts)):
                 if not target.special:
-                    target.temp = _temp_file(target.real, _bytes(text), target.mode)
+                    sink = self.open(index)
+                    if text is not None:
+                        sink.write(_bytes(text))
+                    target.temp = sink.finish(target.mode)
             for target in self._targets:
                 if target.temp is not None:
                     os.replace(target.temp, target.real)
+                    if target.sink is not None:
+                        target.sink.name = None  # renamed: nothing left to remove
                     target.temp = None
-            for target, text in zip(self._targets, texts):
+            for index, (target, text) in enumerate(zip(self._targets, texts)):
                 if target.special:
-                    _write_in_place(target.path, _bytes(text))
+                    _write_in_place(target.path, _bytes(text) if text is not None else self.open(index))
         except OSError as exc:
             if target is not None:  # name the target as the user wrote it
                 exc.filename = target.path
@@ -251,7 +275,7 @@ class Writer:
             self.discard()
 
     def discard(self) -> None:
-        """Remove every temporary file not yet renamed."""
+        """Remove every temporary file not yet renamed, and every sink."""
         for target in self._targets:
             if target.temp is not None:
                 try:
@@ -259,6 +283,117 @@ class Writer:
                 except OSError:
                     pass
                 target.temp = None
+            if target.sink is not None:
+                target.sink.close()
+                target.sink = None
+
+
+_BLOCK = 1 << 20
+
+
+class Sink:
+    """Bytes written in order to a file descriptor that has no name yet (or a hidden
+    temporary one): one output while the run goes on, or a spool of a part of it."""
+
+    def __init__(self, fd: int, name: Optional[str] = None, directory: Optional[str] = None,
+                 real: Optional[str] = None):
+        self.fd = fd
+        self.name = name  # a named temporary file (no O_TMPFILE), removed by close()
+        self.directory = directory
+        self.real = real  # the target this sink completes (None: an anonymous spool)
+        self.size = 0
+
+    @classmethod
+    def beside(cls, real: str) -> "Sink":
+        """A temporary file in the directory of ``real`` (unnamed where ``O_TMPFILE`` works)."""
+        directory = os.path.dirname(real) or "."
+        if hasattr(os, "O_TMPFILE"):
+            try:
+                fd = os.open(directory, os.O_TMPFILE | os.O_RDWR | getattr(os, "O_CLOEXEC", 0), 0o600)
+                return cls(fd, None, directory, real)
+            except OSError:  # file system without O_TMPFILE
+                pass
+        fd, name = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=directory)
+        return cls(fd, name, directory, real)
+
+    def write(self, data: bytes) -> None:
+        write_all(self.fd, data)
+        self.size += len(data)
+
+    def truncate(self) -> None:
+        """Forget everything written."""
+        os.ftruncate(self.fd, 0)
+        os.lseek(self.fd, 0, os.SEEK_SET)
+        self.size = 0
+
+    def blocks(self) -> Iterator[bytes]:
+        """What was written, from the start, in blocks of at most 1 MiB."""
+        offset = 0
+        while offset < self.size:
+            block = os.pread(self.fd, min(_BLOCK, self.size - offset), offset)
+            if not block:  # pragma: no cover - truncated behind our back
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+            offset += len(block)
+            yield block
+
+    def append(self, other: "Sink") -> None:
+        """Copy everything written to ``other`` to the end of this sink."""
+        for block in other.blocks():
+            self.write(block)
+
+    def finish(self, mode: Optional[int]) -> str:
+        """Complete the temporary file of a regular target: permission bits (``mode``, else
+        0666 without the umask), then a hidden name beside the target; returns that name."""
+        assert self.real is not None
+        final_mode = mode if mode is not None else 0o666 & ~_umask()
+        os.fchmod(self.fd, final_mode)
+        if self.name is not None:
+            return self.name
+        for _attempt in range(100):
+            name = os.path.join(self.directory or ".", f".{os.path.basename(self.real)}.{os.urandom(6).hex()}.tmp")
+            try:
+                os.link(f"/proc/self/fd/{self.fd}", name)
+                self.name = name
+                return name
+            except FileExistsError:
+                continue
+            except OSError:
+                break  # no /proc: copy to a named temporary file
+        fd, name = tempfile.mkstemp(prefix=f".{os.path.basename(self.real)}.", suffix=".tmp", dir=self.directory)
+        try:
+            for block in self.blocks():
+                write_all(fd, block)
+            os.fchmod(fd, final_mode)
+        except BaseException:
+            os.close(fd)
+            os.unlink(name)
+            raise
+        os.close(self.fd)
+        self.fd = fd
+        self.name = name
+        return name
+
+    def close(self) -> None:
+        """Close the descriptor; a named temporary file not renamed into place is removed."""
+        if self.fd >= 0:
+            try:
+                os.close(self.fd)
+            except OSError:  # pragma: no cover
+                pass
+            self.fd = -1
+        if self.name is not None and self.real is not None:
+            try:
+                os.unlink(self.name)
+            except OSError:
+                pass
+            self.name = None
+
+
+def spool() -> Sink:
+    """An anonymous temporary file (in the temporary directory, removed when closed or when
+    the process ends in any way) for output that is written later."""
+    with tempfile.TemporaryFile(buffering=0) as handle:  # no name (or unlinked at once) on POSIX
+        return Sink(os.dup(handle.fileno()))
 
 
 def _bytes(text: "str | bytes") -> bytes:
@@ -277,44 +412,22 @@ def _temp_file(real: str, data: bytes, mode: Optional[int]) -> str:
 
     With ``O_TMPFILE`` the file has no name while it is written (a process killed with
     SIGKILL meanwhile leaves nothing behind) and gets one only once complete."""
-    directory = os.path.dirname(real) or "."
-    final_mode = mode if mode is not None else 0o666 & ~_umask()
-    fd = -1
-    if hasattr(os, "O_TMPFILE"):
-        try:
-            fd = os.open(directory, os.O_TMPFILE | os.O_WRONLY | getattr(os, "O_CLOEXEC", 0), 0o600)
-        except OSError:  # file system without O_TMPFILE
-            fd = -1
-    if fd >= 0:
-        try:
-            write_all(fd, data)
-            os.fchmod(fd, final_mode)
-            for _attempt in range(100):
-                name = os.path.join(directory, f".{os.path.basename(real)}.{os.urandom(6).hex()}.tmp")
-                try:
-                    os.link(f"/proc/self/fd/{fd}", name)
-                    return name
-                except FileExistsError:
-                    continue
-                except OSError:
-                    break  # no /proc: fall back to a named temporary file
-        finally:
-            os.close(fd)
-    handle, name = tempfile.mkstemp(prefix=f".{os.path.basename(real)}.", suffix=".tmp", dir=directory)
+    sink = Sink.beside(real)
     try:
-        write_all(handle, data)
-        os.fchmod(handle, final_mode)
+        sink.write(data)
+        name = sink.finish(mode)
     except BaseException:
-        os.close(handle)
-        os.unlink(name)
+        sink.close()
         raise
-    os.close(handle)
+    sink.name = None  # the caller owns the named file now
+    sink.close()
     return name
 
 
-def _write_in_place(path: str, data: bytes) -> None:
+def _write_in_place(path: str, data: "bytes | Sink") -> None:
     """Write a special target (device, FIFO, /dev/stdout) without replacing it. A FIFO is opened
-    without blocking: with no reader that is an error (ENXIO), not a hang."""
+    without blocking: with no reader that is an error (ENXIO), not a hang. ``data`` may be a
+    sink, copied block by block."""
     flags = os.O_WRONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
         is_regular = stat.S_ISREG(os.stat(path).st_mode)
@@ -326,6 +439,27 @@ def _write_in_place(path: str, data: bytes) -> None:
     try:
         if hasattr(os, "set_blocking"):
             os.set_blocking(fd, True)
-        write_all(fd, data)
+        for block in (data.blocks() if isinstance(data, Sink) else (data,)):
+            write_all(fd, block)
     finally:
         os.close(fd)
+
+
+def copy_to_stdout(sink: Sink) -> None:
+    """Write what ``sink`` holds to the standard output (as :func:`write_stdout`)."""
+    import codecs
+    import sys
+
+    stream = sys.stdout
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # replaced by a test harness: no descriptor
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        for block in sink.blocks():
+            stream.write(decoder.decode(block))
+        stream.write(decoder.decode(b"", final=True))
+        stream.flush()
+        return
+    stream.flush()
+    for block in sink.blocks():
+        write_all(fd, block)

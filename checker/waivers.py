@@ -97,16 +97,32 @@ def settle(results: list[AgreementResult], entries: list[FileEntry], *, check_da
     naming an unknown rule, every expired waiver, and every waiver that waived nothing
     in any agreement (whether its ``paths`` matched no agreement or its rule held).
     A waiver of a rule left out by ``--select``/``--ignore`` is not called unused.
+    A streamed run does the same one agreement at a time: :func:`settle_one` as each
+    result comes, :func:`run_notes` at the end.
     """
     origins = {entry.origin for entry in entries}
-    used = {_key(f.waiver) for r in results for f in r.findings if f.waiver and f.waiver.origin in origins}
+    used: set = set()
     for result in results:
-        result.waiver_notes[:] = [
-            note for note in result.waiver_notes
-            if not (note.kind == "unused" and selected is not None and note.waiver.rule not in selected)
-            and (note.waiver.origin not in origins
-                 or (note.kind == "expired" and _still_open(result, note.waiver.rule)))
-        ]
+        used |= settle_one(result, origins, selected)
+    return run_notes(entries, used, check_date=check_date, rule_ids=rule_ids, selected=selected)
+
+
+def settle_one(result: AgreementResult, origins: set[str], selected: Optional[set[str]] = None) -> set:
+    """Settle the notes of one agreement (``origins``: the waiver files of the run); returns
+    the keys of the file waivers it used (for :func:`run_notes`)."""
+    used = {_key(f.waiver) for f in result.findings if f.waiver and f.waiver.origin in origins}
+    result.waiver_notes[:] = [
+        note for note in result.waiver_notes
+        if not (note.kind == "unused" and selected is not None and note.waiver.rule not in selected)
+        and (note.waiver.origin not in origins
+             or (note.kind == "expired" and _still_open(result, note.waiver.rule)))
+    ]
+    return used
+
+
+def run_notes(entries: list[FileEntry], used: set, *, check_date: dt.date, rule_ids: set[str],
+              selected: Optional[set[str]] = None) -> list[WaiverNote]:
+    """The run's notes on the waivers of the waiver files (see :func:`settle`)."""
     notes = []
     for entry in entries:
         applied = entry.applied()
