@@ -10,9 +10,12 @@ usage (bad agreement, waiver, config or rule file, unknown rule id, bad option,
 an error of the rule engine, an internal error), 130 interrupted (Ctrl-C), 141
 output pipe closed early (``| head``), 143 terminated (SIGTERM, e.g. a cancelled CI job;
 worker processes end with it). On exit code 2 nothing but the error messages
-is written: ``check`` loads and validates every input before it renders or writes
-any report, and writes every report through :mod:`checker.safeio` (atomically, special
-targets in place, never over an input).
+is written, except when only some of several agreements could not be read (the
+others are reported, the unreadable ones as errors of every format): ``check``
+streams each agreement's part of the machine outputs into temporary files of
+:mod:`checker.safeio` (see :mod:`checker.stream`) and puts them in place (atomically,
+special targets and the standard output in place, never over an input) only when the
+whole run succeeded.
 """
 
 from __future__ import annotations
