@@ -262,8 +262,51 @@ def cli_cold(runs: int, tmp: Path) -> dict:
     return out
 
 
+def _tree_rss_kib(pid: int) -> int:
+    """Resident memory of ``pid`` and all its descendants now (Linux ``/proc``; 0 elsewhere)."""
+    total = 0
+    todo = [pid]
+    page_kib = os.sysconf("SC_PAGE_SIZE") // 1024
+    while todo:
+        current = todo.pop()
+        try:
+            with open(f"/proc/{current}/statm", encoding="ascii") as handle:
+                total += int(handle.read().split()[1]) * page_kib
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children", encoding="ascii") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+        except (OSError, ValueError):  # ended meanwhile
+            continue
+    return total
+
+
+def run_measured(cmd: list[str], env: dict, *, preexec: Any = None, every: float = 0.05) -> dict:
+    """Run ``cmd``; wall time, exit code, the peak RSS of the process tree (the sum over the
+    process and its workers, sampled every ``every`` s) and of the largest single process
+    (``ru_maxrss`` from ``wait4``, exact), stderr's last line."""
+    with tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=err,
+                                preexec_fn=preexec)
+        tree = 0
+        while True:
+            pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            tree = max(tree, _tree_rss_kib(proc.pid))
+            time.sleep(every)
+        wall = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        err.seek(0)
+        last = err.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+    return {"wall_s": wall, "code": proc.returncode, "peak_rss_kib": max(usage.ru_maxrss, tree),
+            "tree_rss_kib": tree, "maxrss_kib": usage.ru_maxrss, "stderr": last}
+
+
 def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int = 2) -> dict:
-    """``check --jobs 2`` against ``--jobs 1`` on ``files`` generated agreements; outputs compared."""
+    """``check --jobs 2`` against ``--jobs 1`` on ``files`` generated agreements, runs interleaved
+    (1, 2, 1, 2, ...) so that a passing disturbance does not hit one side only; best of ``runs``
+    each; outputs compared byte for byte; the speed-up is taken inside this one run."""
     from benchmarks.generate import Generator
 
     directory = tmp / "jobs"
@@ -272,39 +315,50 @@ def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int
     for i in range(files):
         (directory / f"v{i:05d}.yaml").write_text(generator.text(i), encoding="utf-8")
     env = _env(str(tmp / "cache-jobs"), str(tmp / "pycache"))
-    out: dict[str, Any] = {"files": files, "cores": _cores()}
+    out: dict[str, Any] = {"files": files, "cores": _cores(), "runs": runs}
     for fmt in formats:
         outputs = {}
-        for jobs in (1, 2):
-            target = tmp / f"out-{fmt}-{jobs}"
-            cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
-                   "--jobs", str(jobs), "-o", f"{fmt}:{target}", str(directory)]
-            walls = []
-            for _ in range(runs):
-                wall, code = _wall(cmd, env)
-                if code not in (0, 1):
-                    out[f"{fmt}_failed"] = f"exit code {code}"
+        walls: dict[int, list[float]] = {1: [], 2: []}
+        peaks: dict[int, list[int]] = {1: [], 2: []}
+        for _ in range(runs):
+            for jobs in (1, 2):
+                target = tmp / f"out-{fmt}-{jobs}"
+                cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
+                       "--jobs", str(jobs), "-o", f"{fmt}:{target}", str(directory)]
+                measured = run_measured(cmd, env)
+                if measured["code"] not in (0, 1):
+                    out[f"{fmt}_failed"] = f"exit code {measured['code']}: {' '.join(measured['stderr'])[:100]}"
                     break
-                walls.append(wall)
+                walls[jobs].append(measured["wall_s"])
+                peaks[jobs].append(measured["tree_rss_kib"])
+                outputs[jobs] = target.read_bytes()
+                target.unlink()
             if f"{fmt}_failed" in out:
                 break
-            out[f"{fmt}_jobs{jobs}_s"] = min(walls)
-            outputs[jobs] = target.read_bytes()
         if f"{fmt}_failed" in out:
             continue
+        for jobs in (1, 2):
+            out[f"{fmt}_jobs{jobs}_s"] = min(walls[jobs])
+            out[f"{fmt}_jobs{jobs}_rss_kib"] = max(peaks[jobs])
         out[f"{fmt}_speedup"] = out[f"{fmt}_jobs1_s"] / out[f"{fmt}_jobs2_s"]
         out[f"{fmt}_identical"] = outputs[1] == outputs[2]
         out[f"{fmt}_bytes"] = len(outputs[1])
+        print(f"--jobs on {files} files, -o {fmt}: 1 job {out[f'{fmt}_jobs1_s']:.1f} s, "
+              f"2 jobs {out[f'{fmt}_jobs2_s']:.1f} s, {out[f'{fmt}_speedup']:.2f}× "
+              f"(runs 1 job {', '.join(f'{w:.1f}' for w in walls[1])}; 2 jobs "
+              f"{', '.join(f'{w:.1f}' for w in walls[2])}), identical: {out[f'{fmt}_identical']}", flush=True)
     shutil.rmtree(directory)
     return out
 
 
-def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float) -> dict:
-    """Peak RSS and wall time of ``check --jobs 1 -o json:FILE`` over N generated files, for each N.
+def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int = 1) -> dict:
+    """Peak RSS of the process tree and wall time of ``check --jobs JOBS -o json:FILE`` over N
+    generated files, for each N (e.g. 1,000, 10,000, 100,000).
 
-    The files are generated once, 1,000 to a directory; a batch of N names the first N/1,000
-    directories. The command runs under an address-space limit (``mem_gib``): a batch that does
-    not fit fails (reported) instead of exhausting a shared machine."""
+    The files are generated on the fly into the temporary directory, 1,000 to a directory (a
+    batch of N names the first N/1,000 directories), the report goes to a file there and is
+    removed after each N. The command runs under an address-space limit (``mem_gib``): a batch
+    that does not fit fails (reported) instead of exhausting a shared machine."""
     import resource as res
 
     from benchmarks.generate import Generator
@@ -318,30 +372,30 @@ def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float) -> dict:
     def preexec() -> None:
         res.setrlimit(res.RLIMIT_AS, (limit, limit))
 
-    out: dict[str, Any] = {"mem_gib": mem_gib, "rows": []}
+    out: dict[str, Any] = {"mem_gib": mem_gib, "jobs": jobs, "rows": []}
     for n in sorted(sizes):
+        began = time.perf_counter()
         while made < n:
             directory = top / f"d{made // 1000:04d}"
             directory.mkdir(parents=True, exist_ok=True)
             (directory / f"v{made:06d}.yaml").write_text(generator.text(made), encoding="utf-8")
             made += 1
+        generated = time.perf_counter() - began
         dirs = [str(top / f"d{i:04d}") for i in range(-(-n // 1000))]
         target = tmp / "batch-out.json"
         cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
-               "--jobs", "1", "-o", f"json:{target}", *dirs]
-        start = time.perf_counter()
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                preexec_fn=preexec)
-        stderr = proc.stderr.read() if proc.stderr else b""
-        _pid, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
-        wall = time.perf_counter() - start
-        row = {"n": n, "wall_s": wall, "peak_rss_kib": usage.ru_maxrss, "code": proc.returncode,
-               "bytes": target.stat().st_size if target.exists() else 0}
-        if proc.returncode not in (0, 1) or not row["bytes"]:  # exit 1 without a report: failed too
-            row["error"] = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [f"exit {proc.returncode}"]
+               "--jobs", str(jobs), "-o", f"json:{target}", *dirs]
+        measured = run_measured(cmd, env, preexec=preexec, every=0.2)
+        row = {"n": n, "wall_s": measured["wall_s"], "peak_rss_kib": measured["peak_rss_kib"],
+               "maxrss_kib": measured["maxrss_kib"], "tree_rss_kib": measured["tree_rss_kib"],
+               "code": measured["code"], "bytes": target.stat().st_size if target.exists() else 0,
+               "generate_s": generated}
+        if measured["code"] not in (0, 1) or not row["bytes"]:  # exit 1 without a report: failed too
+            row["error"] = measured["stderr"] or [f"exit {measured['code']}"]
         out["rows"].append(row)
-        print(f"CLI batch N={n:>7,}: {wall:7.1f} s, peak RSS {usage.ru_maxrss / 1024:7.1f} MiB, exit {proc.returncode}"
+        print(f"CLI batch N={n:>7,}: {row['wall_s']:7.1f} s, peak RSS {row['peak_rss_kib'] / 1024:7.1f} MiB "
+              f"(largest process {row['maxrss_kib'] / 1024:.1f}, tree sampled {row['tree_rss_kib'] / 1024:.1f}), "
+              f"exit {row['code']}, {row['bytes'] / 1e6:,.0f} MB (generated in {generated:.0f} s)"
               + (f" ({row['error'][0][:120]})" if "error" in row else ""), flush=True)
         target.unlink(missing_ok=True)
     shutil.rmtree(top, ignore_errors=True)
@@ -445,19 +499,23 @@ def markdown(info: dict, rows: list[dict], cli: Optional[dict], jobs: Optional[d
                   f"{cli['check_text_no_cache_min']:.0f} |"]
     if jobs:
         lines += ["", f"`check --jobs 2` against `--jobs 1` on {jobs['files']:,} generated files "
-                      f"({jobs['cores']} cores), wall time (best of 2), outputs compared byte for byte:", "",
-                  "| output | --jobs 1 s | --jobs 2 s | speed-up | identical | output MB |",
-                  "|---|---:|---:|---:|---|---:|"]
+                      f"({jobs['cores']} cores), wall time (best of {jobs.get('runs', 2)}, runs interleaved), peak RSS of "
+                      "the process tree, outputs compared byte for byte:", "",
+                  "| output | --jobs 1 s | --jobs 2 s | speed-up | identical | output MB | RSS 1 job MiB | "
+                  "RSS 2 jobs MiB |",
+                  "|---|---:|---:|---:|---|---:|---:|---:|"]
         for fmt in jobs["formats"]:
             if fmt + "_failed" in jobs:
                 lines.append(f"| {fmt} | **failed: {jobs[fmt + '_failed']}** | | | | |")
                 continue
             lines.append(f"| {fmt} | {jobs[fmt + '_jobs1_s']:.1f} | {jobs[fmt + '_jobs2_s']:.1f} | "
                          f"{jobs[fmt + '_speedup']:.2f}× | {'yes' if jobs[fmt + '_identical'] else '**no**'} | "
-                         f"{jobs[fmt + '_bytes'] / 1e6:.0f} |")
+                         f"{jobs[fmt + '_bytes'] / 1e6:.0f} | {jobs[fmt + '_jobs1_rss_kib'] / 1024:.0f} | "
+                         f"{jobs[fmt + '_jobs2_rss_kib'] / 1024:.0f} |")
     if batch:
-        lines += ["", f"The command line on a batch of N generated files (`check --jobs 1 -o json:FILE DIRS`, "
-                      f"address space limited to {batch['mem_gib']:g} GiB), one run each:", "",
+        lines += ["", f"The command line on a batch of N generated files (`check --jobs {batch.get('jobs', 1)} "
+                      f"-o json:FILE DIRS`, files generated on the fly, address space limited to "
+                      f"{batch['mem_gib']:g} GiB), one run each; peak RSS of the process tree:", "",
                   "| N files | wall s | files/s | peak RSS MiB | exit | output MB |", "|---:|---:|---:|---:|---|---:|"]
         for b in batch["rows"]:
             exit_text = str(b["code"]) if "error" not in b else f"**{b['code']}: {b['error'][0][:80]}**"
@@ -545,6 +603,9 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--jobs-formats", default="json,junit,text", help="outputs for --jobs (default %(default)s)")
     parser.add_argument("--batch-sizes", default="1000,10000,100000",
                         help="N files for the CLI batch peak RSS (empty: skip; default %(default)s)")
+    parser.add_argument("--batch-jobs", type=int, default=1, help="--jobs of the CLI batch (default %(default)s)")
+    parser.add_argument("--jobs-runs", type=int, default=2,
+                        help="interleaved runs per side of the --jobs comparison (default %(default)s)")
     parser.add_argument("--batch-mem", type=float, default=8.0,
                         help="address-space limit of a CLI batch in GiB (default %(default)s)")
     parser.add_argument("--write", metavar="FILE", help="write the Markdown block into FILE (e.g. BENCHMARKS.md)")
@@ -587,19 +648,15 @@ def main(argv: Optional[list[str]] = None) -> int:
         jobs = None
         if args.jobs_files:
             formats = [f for f in args.jobs_formats.split(",") if f]
-            jobs = jobs_speedup(args.jobs_files, args.seed, tmp, formats)
+            jobs = jobs_speedup(args.jobs_files, args.seed, tmp, formats, runs=args.jobs_runs)
             jobs["formats"] = formats
             for fmt in formats:
                 if fmt + "_failed" in jobs:
                     print(f"--jobs on {args.jobs_files} files, -o {fmt}: failed ({jobs[fmt + '_failed']})")
-                    continue
-                print(f"--jobs on {args.jobs_files} files, -o {fmt}: 1 job {jobs[fmt + '_jobs1_s']:.1f} s, "
-                      f"2 jobs {jobs[fmt + '_jobs2_s']:.1f} s, {jobs[fmt + '_speedup']:.2f}×, "
-                      f"identical: {jobs[fmt + '_identical']}", flush=True)
         batch = None
         batch_sizes = [int(s.replace("_", "")) for s in args.batch_sizes.split(",") if s.strip()]
         if batch_sizes:
-            batch = batch_rss(batch_sizes, args.seed, tmp, args.batch_mem)
+            batch = batch_rss(batch_sizes, args.seed, tmp, args.batch_mem, jobs=args.batch_jobs)
     block = markdown(info, rows, cli, jobs, args.seed, time.perf_counter() - began, batch)
     print()
     print(block)
