@@ -100,7 +100,7 @@ def _worker_main(counter: Any, queue: Any, paths: Sequence[str], waivers: Callab
         while (chunk := _claim(counter, len(chunks))) is not None:
             for index in chunks[chunk]:
                 kind, payload = _check_task(paths[index], waivers(index), catalogue, lang, check_date, selected,
-                                            finish=finish)
+                                            None, finish)
                 if kind == "ok" and finish is None:
                     for finding in payload.findings:  # rules stay here: the parent links its own
                         finding.rule = finding.rule.id
@@ -207,8 +207,7 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     workers = max(0, min(jobs, total) - 1)
     if workers == 0:
         for index, path in enumerate(paths):
-            yield (index, *_check_task(path, waivers(index), catalogue, lang, check_date, selected, load=load,
-                                       finish=finish))
+            yield (index, *_check_task(path, waivers(index), catalogue, lang, check_date, selected, load, finish))
         return
     size = max(1, min(_CHUNK_MAX, total // ((workers + 1) * 8)))
     chunks = [range(i, min(i + size, total)) for i in range(0, total, size)]
@@ -253,7 +252,7 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
         while (chunk := _claim(counter, len(chunks))) is not None:
             for index in chunks[chunk]:
                 ahead[index] = _check_task(paths[index], waivers(index), catalogue, lang, check_date, selected,
-                                           finish=finish)
+                                           None, finish)
             while True:  # what the workers finished meanwhile
                 try:
                     take(results.get_nowait())
