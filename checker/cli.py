@@ -810,7 +810,8 @@ def _check(args: argparse.Namespace) -> int:
         env = Env(run, policy, lang, ctx, rules=[r for r in catalogue.rules if selected is None or r.id in selected],
                   origins={entry.origin for entry in entries}, selected=selected, known=known)
         streamed = [o for o in outputs if o.fmt in STREAMED]
-        stream = Stream([o.fmt for o in streamed], env, keep=bool(human))
+        env.color = any(o.fmt == "text" and o.file is None for o in streamed) and _use_color()
+        stream = Stream([o.fmt for o in streamed], env, keep=bool(human - set(STREAMED)))
         stdout_sink = None
         sinks = []
         file_index = {id(o): i for i, o in enumerate(o for o in outputs if o.file is not None)}

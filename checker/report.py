@@ -1093,37 +1093,80 @@ class _AgreementView:
         }
 
 
-def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
-               run_notes: Iterable[WaiverNote] = ()) -> dict:
-    """The complete view model of a report (only dicts, lists, strings and ints)."""
-    agreements = [_AgreementView(r, i + 1, lang).build() for i, r in enumerate(results)]
+def view_globals(*, lang: str, run: RunInfo, run_notes: Iterable[WaiverNote] = ()) -> dict:
+    """What every part of a report view shares (words, run, glossary, the run's waiver notes)."""
     words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
-    if len(results) == 1:
-        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
-    else:
-        doc_title = _w("doc_title_many", lang, n=len(results))
-    summary = [{"anchor": a["anchor"], "label": _w("agreement_n", lang, n=a["index"]), "file": a["header"]["file"],
-                "title": a["header"]["title"], "overall": a["overall"], "counts": a["counts"], "total": a["total"],
-                "counts_text": a["counts_text"]}
-               for a in agreements]
     return {
         "lang": lang,
         "t": words,
-        "doc_title": doc_title,
         "produced_by": _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
                           date=format_date(run.check_date, lang)),
-        "many": len(results) > 1,
-        "summary_intro": _w("summary_intro", lang, n=len(results)),
-        "summary": summary,
-        "agreements": agreements,
         "verdicts": [{"key": v.value, "label": label(VERDICT, v.value, lang)} for v in VERDICT_SEQUENCE],
         "run": {"checker_version": run.checker_version, "catalogue_version": run.catalogue_version,
                 "catalogue_digest": run.catalogue_digest, "rule_count": run.rule_count,
                 "check_date": format_date(run.check_date, lang), "check_date_iso": run.check_date},
-        "inputs": [{"file": a["header"]["file"], "sha256": a["header"]["sha256"]} for a in agreements],
         "glossary": [{"term": term, "text": de if lang == "de" else en} for term, de, en in _GLOSSARY],
         "run_notes": [_note_view(n, lang) for n in sorted(run_notes, key=_note_key)],
     }
+
+
+def summary_entry(a: dict, lang: str) -> dict:
+    """One agreement's entry of the report's summary (``a``: its built view)."""
+    return {"anchor": a["anchor"], "label": _w("agreement_n", lang, n=a["index"]), "file": a["header"]["file"],
+            "title": a["header"]["title"], "overall": a["overall"], "counts": a["counts"], "total": a["total"],
+            "counts_text": a["counts_text"]}
+
+
+def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
+               run_notes: Iterable[WaiverNote] = ()) -> dict:
+    """The complete view model of a report (only dicts, lists, strings and ints)."""
+    agreements = [_AgreementView(r, i + 1, lang).build() for i, r in enumerate(results)]
+    if len(results) == 1:
+        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
+    else:
+        doc_title = _w("doc_title_many", lang, n=len(results))
+    return {
+        **view_globals(lang=lang, run=run, run_notes=run_notes),
+        "doc_title": doc_title,
+        "many": len(results) > 1,
+        "summary_intro": _w("summary_intro", lang, n=len(results)),
+        "summary": [summary_entry(a, lang) for a in agreements],
+        "agreements": agreements,
+        "inputs": [{"file": a["header"]["file"], "sha256": a["header"]["sha256"]} for a in agreements],
+    }
+
+
+class TextParts:
+    """The terminal report one agreement at a time (a streamed ``check`` of many files):
+    :meth:`part` renders an agreement's summary line and section, :meth:`frame` the report
+    around them, with ``placeholders`` where the parts go. The parts in order, put in
+    place of the placeholders, are :func:`render_report`'s text, byte for byte."""
+
+    def __init__(self, *, lang: str, run: RunInfo, color: bool = False):
+        self.lang = lang
+        self.run = run
+        self.environment = _environment("text")
+        self.extra = {"paint": _make_paint(color), "width": TEXT_WIDTH}
+        self.words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
+
+    @staticmethod
+    def _clean(text: str) -> str:  # as render_report: padding before a wrapped title may leave trailing blanks
+        return "\n".join(line.rstrip() for line in text.split("\n"))
+
+    def part(self, result: AgreementResult) -> tuple[str, str]:
+        """(summary line, section) of one agreement."""
+        view = _AgreementView(result, 1, self.lang).build()  # the index is not shown in text
+        context = {"t": self.words, "lang": self.lang, **self.extra}
+        summary = self.environment.get_template("report.txt.summary.j2").render(
+            s=summary_entry(view, self.lang), **context)
+        section = self.environment.get_template("report.txt.agreement.j2").render(a=view, **context)
+        return self._clean(summary), self._clean(section)
+
+    def frame(self, count: int, run_notes: Iterable[WaiverNote], placeholders: tuple[str, str]) -> str:
+        summary, agreements = placeholders
+        view = {**view_globals(lang=self.lang, run=self.run, run_notes=run_notes), "many": count > 1,
+                "summary": [Safe(summary)] if count else [], "agreements": [Safe(agreements)] if count else []}
+        return self._clean(self.environment.get_template(TEMPLATE_FILES["text"]).render(**view, **self.extra))
 
 
 # --------------------------------------------------------------------------- entry point

@@ -302,6 +302,7 @@ class Sink:
         self.directory = directory
         self.real = real  # the target this sink completes (None: an anonymous spool)
         self.size = 0
+        self.tail = b""  # the last byte written
 
     @classmethod
     def beside(cls, real: str) -> "Sink":
@@ -319,12 +320,15 @@ class Sink:
     def write(self, data: bytes) -> None:
         write_all(self.fd, data)
         self.size += len(data)
+        if data:
+            self.tail = data[-1:]
 
     def truncate(self) -> None:
         """Forget everything written."""
         os.ftruncate(self.fd, 0)
         os.lseek(self.fd, 0, os.SEEK_SET)
         self.size = 0
+        self.tail = b""
 
     def blocks(self) -> Iterator[bytes]:
         """What was written, from the start, in blocks of at most 1 MiB."""

@@ -14,8 +14,11 @@ whose text comes before anything that depends on all agreements (the JSON report
 temporary files and copied into the sink at the end. Every sink is a temporary file of
 :mod:`checker.safeio`, put in place only when the run succeeded.
 
-Human formats (text, Markdown, HTML, PDF) are not streamed: their templates need every
-agreement at once; a run that writes one keeps the results (see ``cli._check``).
+The terminal report (``text``) is streamed too: its template renders one agreement's
+summary line and section alone (``templates/report.txt.*.j2``). Markdown, HTML and PDF
+are not streamed yet: their agreement sections carry their place in the report (anchors,
+"Vereinbarung N"), which a worker does not know; a run that writes one keeps the results
+(see ``cli._check``).
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from checker.safeio import Sink, spool
 from checker.verdicts import AgreementResult, RunInfo
 
 TOKEN = "@@budgetcheck-part-{}@@"
-STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline")
+STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text")
 _SARIF_INDEX = b'"index": -1,'  # the artifact index of a result, known only to the parent
 
 
@@ -69,6 +72,7 @@ class Env:
     origins: set = field(default_factory=set)  # waiver files of the run
     selected: Optional[set] = None
     known: Optional[frozenset] = None  # fingerprints of --baseline
+    color: bool = False  # ANSI colours in the text report (a terminal)
 
 
 class _Output:
@@ -88,7 +92,7 @@ class _Output:
         self.counts = {name: 0 for name in self.sections}
         self.results = 0
         self.indent = {}
-        if self.sections:
+        if self.sections and self.quoted:  # JSON: parts are indented as they nest
             text = self.frame(set(self.sections))
             for name in self.sections:
                 self.indent[name] = _split(text, self.mark(name), self.whole_line)[1]
@@ -148,9 +152,11 @@ class _Output:
             else:  # nothing was streamed: the document is written whole
                 self.sink.truncate()
         for name in self.sections:
-            if name == self.direct or name not in filled:
-                continue
-            before, _indent, text = _split(text, self.mark(name), self.whole_line)
+            if name == self.direct or name not in filled or self.mark(name) not in text:
+                continue  # (the text report of one agreement has no summary)
+            before, indent, text = _split(text, self.mark(name), self.whole_line)
+            if not self.quoted and not self.whole_line:  # a placeholder inside a line: keep the line's start
+                before += indent
             self.sink.write(before.encode("utf-8"))
             self.sink.append(self.spools[name])
         self.sink.write(text.encode("utf-8"))
@@ -318,7 +324,36 @@ class _Baseline(_Output):
         self.sink.write(baseline_module.dump_entries(self.entries).encode("utf-8"))
 
 
-_OUTPUTS = {"json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
+class _Text(_Output):
+    """The terminal report (``text``): a summary line and a section per agreement."""
+
+    sections = ("summary", "agreements")
+    joiner = b""
+    quoted = False
+
+    def __init__(self, env: Env):
+        from checker.report import TextParts
+
+        self.parts = TextParts(lang=env.lang, run=env.run, color=env.color)
+        self.run_notes: list = []
+        super().__init__(env)
+
+    def part(self, result: AgreementResult) -> dict[str, Any]:
+        summary, section = self.parts.part(result)
+        return {"summary": [summary.encode("utf-8")], "agreements": [section.encode("utf-8")]}
+
+    def frame(self, filled: set[str]) -> str:
+        return self.parts.frame(self.results, self.run_notes, (_token("summary"), _token("agreements")))
+
+    def close(self, run_notes: list) -> None:
+        self.run_notes = run_notes
+        super().close(run_notes)
+        assert self.sink is not None
+        if self.sink.size and self.sink.tail != b"\n":  # as the command line ends every report
+            self.sink.write(b"\n")
+
+
+_OUTPUTS = {"text": _Text, "json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
             "gitlab": _Gitlab, "baseline": _Baseline}
 
 

@@ -282,17 +282,16 @@ def test_directories_and_globs_are_expanded(tmp_path):
 # --------------------------------------------------------------------------- human formats
 
 
-def test_text_is_the_default_and_comes_from_the_report_module(monkeypatch, capsys):
-    calls = []
+def test_text_is_the_default_and_comes_from_the_report_module(capsys):
+    """The terminal report is streamed agreement by agreement (checker.report.TextParts), the
+    same text render_report gives."""
+    from checker import report
 
-    def fake_render(results, fmt, *, lang="de", run, run_notes=()):
-        calls.append((len(results), fmt, lang, run.check_date))
-        return "BERICHT"
-
-    monkeypatch.setattr("checker.cli._render_human", lambda: fake_render)
     assert check(D01, "--lang", "en") == 0
-    assert capsys.readouterr().out == "BERICHT\n"
-    assert calls == [(1, "text", "en", "2026-01-01")]
+    default = capsys.readouterr().out
+    assert check(D01, "--lang", "en", "-f", "text") == 0
+    assert capsys.readouterr().out == default
+    assert default.startswith(report._w("report", "en")) and "== " + D01 in default
 
 
 def test_missing_report_module_is_a_clear_exit_2(tmp_path, monkeypatch, capsys):

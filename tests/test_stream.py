@@ -24,7 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
 DATE = "2026-01-01"
 MACHINE = ("json", "junit", "sarif", "concise", "github", "gitlab")
-SUFFIX = {"json": "json", "junit": "xml", "sarif": "sarif", "concise": "txt", "github": "gh", "gitlab": "gl.json"}
+STREAMED = MACHINE + ("text",)
+SUFFIX = {"json": "json", "junit": "xml", "sarif": "sarif", "concise": "txt", "github": "gh", "gitlab": "gl.json",
+          "text": "text.txt"}
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +53,7 @@ def batch(tmp_path) -> list[str]:
 
 def run(capsys, out: Path, files: list[str], *args: str) -> tuple[int, dict[str, bytes]]:
     out.mkdir(parents=True, exist_ok=True)
-    outputs = [f"-o{fmt}:{out / ('report.' + SUFFIX[fmt])}" for fmt in MACHINE]
+    outputs = [f"-o{fmt}:{out / ('report.' + SUFFIX[fmt])}" for fmt in STREAMED]
     code = main(["check", "--no-config", "-q", "--date", DATE, "--project-root", str(ROOT), *outputs,
                  "--write-baseline", str(out / "baseline.json"), *args, *files])
     capsys.readouterr()
@@ -68,13 +70,18 @@ def whole(files: list[str], catalogue, fmt: str) -> bytes:
             errors.extend(err.errors)
     run_info = RunInfo(__version__, catalogue.version, catalogue.digest, len(catalogue.rules), DATE)
     ctx = Context(root=ROOT, help_base=formats.default_help_base(), errors=tuple(InputError(errors).errors))
+    if fmt == "text":
+        from checker.report import render_report
+
+        text = render_report(results, "text", run=run_info)
+        return (text if text.endswith("\n") else text + "\n").encode("utf-8")
     return formats.render(fmt, results, run=run_info, policy=Policy(Severity.blocker), ctx=ctx).encode("utf-8")
 
 
 def test_streamed_reports_equal_the_whole_documents_and_keep_input_order(capsys, tmp_path, batch, catalogue):
     code, one = run(capsys, tmp_path / "one", batch, "--jobs", "1")
     assert code == 2  # two inputs could not be read; the others are reported
-    for fmt in MACHINE:
+    for fmt in STREAMED:
         assert one["report." + SUFFIX[fmt]] == whole(batch, catalogue, fmt), fmt
     import json
 
