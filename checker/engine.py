@@ -353,6 +353,7 @@ class RawOutcome:
     matches: dict[str, list[Match]] = field(default_factory=dict)  # rule id -> matches
     conclusions: dict[str, bool] = field(default_factory=dict)
     actions: int = 0
+    kinds: dict[str, set] = field(default_factory=dict, repr=False)  # rule id -> kinds of its matches so far
 
 
 class Engine:
@@ -380,6 +381,11 @@ class Engine:
         # Actions whose evidence reads nothing from the matched facts need not be decoded.
         from checker.verdicts import reads_facts
         self._unread = frozenset([END_RULE] + [name for name in catalogue.actions if not reads_facts(catalogue, name)])
+        # What recording an action needs, looked up once: rule id, kind, and the conclusion it draws.
+        self._info = {}
+        for name, (rule_id, kind, _lits) in catalogue.actions.items():
+            conclude = catalogue.by_id[rule_id].rule.conclude
+            self._info[name] = (rule_id, kind, conclude if kind in ("holds", "violated") else None)
 
     def evaluate(self, agreement: Agreement) -> RawOutcome:
         sid = str(next(self._sids))
@@ -425,14 +431,18 @@ class Engine:
     def _record(self, name: str, matched: dict, outcome: RawOutcome, sid: str) -> None:
         if name == END_RULE:
             return
-        rule_id, kind, _ = self.catalogue.actions[name]
-        matches = outcome.matches.setdefault(rule_id, [])
+        rule_id, kind, conclude = self._info[name]
+        matches = outcome.matches.get(rule_id)
+        if matches is None:
+            matches = outcome.matches[rule_id] = []
+            seen = outcome.kinds[rule_id] = {kind}
+        else:
+            seen = outcome.kinds[rule_id]
+            seen.add(kind)
         matches.append(Match(kind, name, matched))
-        kinds = {m.kind for m in matches}
-        if "holds" in kinds and "violated" in kinds:
+        if "holds" in seen and "violated" in seen:
             raise RuntimeError(f"Regel {rule_id} ist zugleich erfüllt und verletzt (widersprüchliche Bedingung)")
-        conclude = self.catalogue.by_id[rule_id].rule.conclude
-        if conclude and kind in ("holds", "violated") and conclude not in outcome.conclusions:
+        if conclude and conclude not in outcome.conclusions:
             value = kind == "holds"
             outcome.conclusions[conclude] = value
             fact = {FACT_KIND: "conclusion", "fn": conclude, "value": value, "sid": sid}

@@ -203,11 +203,16 @@ def section_for(agreement: Agreement, path: str) -> Optional[str]:
             node = None
         nodes.append(node)
     for node in reversed(nodes):
-        if isinstance(node, BaseModel) and "section" in type(node).model_fields:
+        if isinstance(node, BaseModel) and _has_section(type(node)):
             section = node.section  # type: ignore[attr-defined]
             if isinstance(section, str):
                 return section
     return None
+
+
+@lru_cache(maxsize=None)
+def _has_section(cls: type) -> bool:
+    return "section" in cls.model_fields
 
 
 def _join(parts: Iterable) -> str:
@@ -240,6 +245,7 @@ class _Context:
         self.implied = implied_paths(agreement)  # model paths whose value is implied (checker.facts)
         self._values: dict[str, Any] = {}
         self._places: dict[str, tuple] = {}
+        self.missing: dict[str, Missing] = {}  # path -> its Missing entry (frozen: shared by the findings)
 
     def value(self, path: str) -> Any:
         try:
@@ -317,10 +323,12 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
     out: list[Evidence] = []
     tail: list[Evidence] = []
     empty: dict = {}
+    plain = ctx._plain
     for step in plan:
         kind = step[0]
         if kind == _PLAIN:
-            out.append(ctx.evidence(step[1]))
+            ev = plain.get(step[1])
+            out.append(ev if ev is not None else ctx.evidence(step[1]))
         elif kind == _NEGATED:
             out.append(ctx.evidence(step[1], note=step[2], value=None))
         elif kind == _COUNT:
@@ -444,9 +452,13 @@ def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) ->
             if value is None or (extra and value == ClauseStatus.unbekannt):
                 out.append(path)
     result = []
+    known = ctx.missing
     for path in dict.fromkeys(out):
-        loc = locate(ctx.locations, path)
-        result.append(Missing(path, loc[0] if loc else None, loc[1] if loc else None))
+        entry = known.get(path)
+        if entry is None:
+            loc = locate(ctx.locations, path)
+            entry = known[path] = Missing(path, loc[0] if loc else None, loc[1] if loc else None)
+        result.append(entry)
     return result
 
 
@@ -456,8 +468,14 @@ def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) ->
 _PRECEDENCE = (("na", Verdict.nicht_anwendbar), ("violated", Verdict.verletzt), ("holds", Verdict.erfuellt))
 
 
+_VERDICT_OF = dict(_PRECEDENCE)
+
+
 def _verdict(rule: CompiledRule, outcome: RawOutcome) -> tuple[Verdict, list]:
     matches = outcome.matches.get(rule.id)
+    if matches and len(matches) == 1:  # the common case
+        verdict = _VERDICT_OF.get(matches[0].kind)
+        return (verdict, matches) if verdict is not None else (Verdict.ungeklaert, [])
     if matches:
         for kind, verdict in _PRECEDENCE:
             chosen = [m for m in matches if m.kind == kind]
@@ -521,6 +539,10 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
                  selected: Optional[set[str]] = None) -> AgreementResult:
     ctx = _Context(agreement, locations, catalogue)
     findings: list[Finding] = []
+    chains = catalogue.memo.get("chains")
+    if chains is None:  # ids of the rules whose conclusions each rule uses, once per catalogue
+        chains = catalogue.memo["chains"] = {
+            rule.id: tuple(catalogue.concluded_by[c] for c in rule.uses_conclusions) for rule in catalogue.rules}
     for rule in catalogue.rules:
         if selected is not None and rule.id not in selected:
             continue
@@ -531,14 +553,17 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
         if escalate is not None and verdict in (Verdict.verletzt, Verdict.ungeklaert) \
                 and escalate.holds(ctx.value(escalate.when["path"])):
             finding.escalated = escalate.severity
-        if matches:
+        if len(matches) == 1:  # its evidence is unique already
+            m = matches[0]
+            finding.evidence = _evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts)
+        elif matches:
             evidence: list[Evidence] = []
             for m in matches[:MAX_EVIDENCE_ITEMS]:  # one match per list item: a few items, never the list
                 evidence.extend(_evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts))
             finding.evidence = list({(e.path, e.note): e for e in evidence}.values())
         if verdict == Verdict.ungeklaert:
             finding.missing = _missing(ctx, rule, outcome.conclusions)
-        finding.chain = [catalogue.concluded_by[c] for c in rule.uses_conclusions]
+        finding.chain = list(chains[rule.id])
         findings.append(finding)
     notes: list[WaiverNote] = []
     by_id = {f.id: f for f in findings}
