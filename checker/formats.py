@@ -44,7 +44,7 @@ from urllib.parse import quote
 
 from checker import fingerprints
 from checker.regime import Regime
-from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
+from checker.labels import OVERALL, SEVERITY, VERDICT, label, source_origin
 from checker.rules import CompiledRule, Severity, Verdict
 from checker.verdicts import (OVERALL_UNJUDGEABLE, AgreementResult, AppliedWaiver, Finding, RunInfo, WaiverNote,
                               blocker_tally, severity_at_least, stated_inputs)
@@ -519,9 +519,9 @@ def _legal_text(rule: CompiledRule) -> list[str]:
 
 
 def _source_text(source: Any, lang: str) -> str:
-    title = label(SOURCE, source.file, lang)
+    title, file = source_origin(source, lang)
     bullet = f", {'Nr.' if lang == 'de' else 'no.'} {source.bullet}" if source.bullet is not None else ""
-    return f"{title} [{source.file}], {source.section}{bullet}"
+    return f"{title} [{file}], {source.section}{bullet}"
 
 
 def rule_help(rule: CompiledRule, lang: str) -> tuple[str, str]:

@@ -66,6 +66,17 @@ LAND = {
 
 
 # The two source documents the rules cite (see ../shared/sources/README.md).
+LAW_TEXT = ("Gesetzeswortlaut", "Statute text")  # a rule that rests on the law alone (source kind: gesetz)
+
+
+def source_origin(source, lang: str = "de") -> tuple[str, str]:
+    """(name, file) of a rule's source as reports show it: the document and its file, or for a
+    passage of the law itself "Gesetzeswortlaut" and the law (e.g. SGB VIII)."""
+    if getattr(source, "kind", "quelle") == "gesetz":
+        return LAW_TEXT[LANGS.index(lang) if lang in LANGS else 0], source.law
+    return (label(SOURCE, source.file, lang) if source.file in SOURCE else ""), source.file
+
+
 SOURCE = {
     "000_cfe332d5febb39fc.txt": ("Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets",
                                  "Diakonisches Werk Hamburg 2018, key points on Trägerbudgets"),

@@ -639,6 +639,11 @@ class SurplusClause(Clause):
         None, description="Anteil der Überschüsse, der beim Träger verbleibt, in Prozent"
     )
     use: Optional[ShortText] = Field(None, description="Verwendung der Überschüsse")
+    provision_proven: Optional[Flag] = Field(
+        None,
+        description="Überschüsse verbleiben nur unter der Voraussetzung, dass nachweislich alle notwendigen "
+        "Hilfen geleistet worden sind (ISSAB 2002, Kap. 3.1)",
+    )
 
 
 class SchlichtungClause(Clause):
@@ -686,8 +691,27 @@ class DecisionClause(Clause):
 
 
 class ChildProtectionClause(Clause):
-    section_8a: Optional[Flag] = Field(None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII")
-    section_72a: Optional[Flag] = Field(None, description="Vereinbarung nach § 72a SGB VIII")
+    section_8a: Optional[Flag] = Field(
+        None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII (Schutzauftrag bei Kindeswohlgefährdung), "
+        "in der Budgetvereinbarung oder in einer eigenen Vereinbarung, auf die sie verweist")
+    section_72a: Optional[Flag] = Field(
+        None, description="Vereinbarung nach § 72a Abs. 2, 4 SGB VIII (Tätigkeitsausschluss einschlägig "
+        "vorbestrafter Personen, erweitertes Führungszeugnis)")
+    violence_protection_concept: Optional[Flag] = Field(
+        None, description="Eingliederungshilfe: Maßnahmen zum Schutz vor Gewalt, insbesondere ein auf die "
+        "Einrichtung oder den Dienst zugeschnittenes Gewaltschutzkonzept (§ 37a SGB IX)")
+
+
+class ControllingClause(Clause):
+    case_monitoring: Optional[Flag] = Field(
+        None, description="Verfahren der Fallbegleitung: der öffentliche Träger wird regelmäßig über den "
+        "Fallverlauf und den Grad der Zielerreichung informiert (ISSAB 2002, Kap. 6.2)")
+
+
+class TransparencyClause(Clause):
+    means_goals_traceable: Optional[Flag] = Field(
+        None, description="Nachvollziehbar ausgewiesen, welche Mittel mit welchen Zielen und Wirkungen "
+        "ausgegeben werden (ISSAB 2002, Kap. 6.2)")
 
 
 class PlanningClause(Clause):
@@ -714,8 +738,8 @@ class Clauses(Base):
     selection_procedure: SelectionClause = Field(
         default_factory=SelectionClause, description="Auswahlverfahren der Budgetnehmer"
     )
-    transparent_planning: Clause = Field(
-        default_factory=Clause, description="Offene und transparente Verfahren in Planung und Umsetzung"
+    transparent_planning: TransparencyClause = Field(
+        default_factory=TransparencyClause, description="Offene und transparente Verfahren in Planung und Umsetzung"
     )
     beneficiary_participation: Clause = Field(
         default_factory=Clause, description="Beteiligung der Leistungsberechtigten an der Weiterentwicklung"
@@ -764,8 +788,8 @@ class Clauses(Base):
     scientific_evaluation: Clause = Field(
         default_factory=Clause, description="Wissenschaftliche Begleitung und Evaluation"
     )
-    reporting_controlling: Clause = Field(
-        default_factory=Clause, description="Berichtswesen und Systemcontrolling"
+    reporting_controlling: ControllingClause = Field(
+        default_factory=ControllingClause, description="Berichtswesen, Systemcontrolling und Fallbegleitung"
     )
     training: TrainingClause = Field(default_factory=TrainingClause, description="Gemeinsame Fortbildung")
     public_body_decides: DecisionClause = Field(
@@ -779,7 +803,8 @@ class Clauses(Base):
         default_factory=Clause, description="Rollen von Gewährung und Leistungserbringung getrennt"
     )
     child_protection: ChildProtectionClause = Field(
-        default_factory=ChildProtectionClause, description="Kinderschutz (§ 8a Abs. 4, § 72a SGB VIII)"
+        default_factory=ChildProtectionClause,
+        description="Kinderschutz und Gewaltschutz (§ 8a Abs. 4, § 72a SGB VIII; § 37a SGB IX)"
     )
     sajf_sha_actual_costs: Clause = Field(
         default_factory=Clause, description="SAJF/SHA-Angebote mit ihren tatsächlichen Kosten"

@@ -38,7 +38,7 @@ from pydantic import BaseModel
 
 from checker.paths import templates_dir
 from checker.facts import DERIVED
-from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, SOURCE, VERDICT, label
+from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, source_origin
 from checker.model import Agreement, Clauses
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
@@ -970,8 +970,8 @@ class _AgreementView:
     def sources(self, rule: Rule) -> list[dict]:
         out = []
         for s in rule.source:
-            name = label(SOURCE, s.file, self.lang) if s.file in SOURCE else ""
-            out.append({"name": name, "file": s.file,
+            name, file = source_origin(s, self.lang)
+            out.append({"name": name, "file": file,
                         "section": s.section, "bullet": self.w("bullet", n=s.bullet) if s.bullet is not None else "",
                         "passage": s.passage})
         return out
@@ -1262,7 +1262,9 @@ def _sw(key: str, lang: str, **values: Any) -> str:
 def citation(source: Any, lang: str) -> str:
     """A source as a reader cites it: 'Diakonisches Werk Hamburg 2018, Eckpunkte zu Trägerbudgets,
     Strukturelle Prüfkriterien, Punkt 4' or 'ISSAB 2002, Kap. 6.2 Voraussetzungen: …'."""
-    name = label(SOURCE, source.file, lang) if source.file in SOURCE else ""
+    name, _file = source_origin(source, lang)
+    if getattr(source, "kind", "quelle") == "gesetz":
+        return f"{name}, {source.section}"
     section = source.section
     match = re.match(r"^(\d+(?:\.\d+)*)\.?\s*(.*)$", section)
     if match:

@@ -88,14 +88,33 @@ class Text(_Base):
     en: Annotated[str, Field(min_length=1)]
 
 
+LAWS = ("SGB VIII", "SGB IX", "SGB XII", "SGB XII a. F.", "SGB X", "GWB", "GG")
+
+
 class Source(_Base):
-    file: Literal["000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt"]
+    """A passage a rule rests on: from one of the two source documents (``file``), or, where
+    neither source names a statutory duty, the verbatim law text (``kind: gesetz`` with ``law`` and
+    ``ref``; the passage must stand in the ``wording`` read for that entry of rules/legal-basis.yaml)."""
+
+    kind: Literal["quelle", "gesetz"] = "quelle"
+    file: Optional[Literal["000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt"]] = None
+    law: Optional[Literal[LAWS]] = None  # type: ignore[valid-type]
+    ref: Optional[str] = None
     section: Annotated[str, Field(min_length=1)]
     bullet: Optional[int | str] = None
     passage: Annotated[str, Field(min_length=10)]
 
+    @model_validator(mode="after")
+    def _one_origin(self) -> "Source":
+        if self.kind == "quelle" and (self.file is None or self.law is not None or self.ref is not None):
+            raise ValueError("eine Quelle (kind: quelle) braucht file und weder law noch ref")
+        if self.kind == "gesetz" and (self.file is not None or self.law is None or not self.ref):
+            raise ValueError("ein Gesetzestext (kind: gesetz) braucht law und ref und kein file")
+        return self
 
-LAWS = ("SGB VIII", "SGB IX", "SGB XII", "SGB XII a. F.", "SGB X", "GWB", "GG")
+    def key(self) -> str:
+        """For kind gesetz: the key of its entry in rules/legal-basis.yaml."""
+        return f"{self.ref} {self.law}"
 
 
 class LegalRef(_Base):
@@ -384,6 +403,7 @@ class LegalEntry(LegalRef):
     """One checked citation of rules/legal-basis.yaml: a LegalRef plus which wording was read."""
 
     read: Optional[str] = None  # which wording was read (version, date, where)
+    wording: Optional[str] = None  # the verbatim text read (needed where a rule quotes the law as its source)
 
 
 class LegalFile(_Base):
@@ -404,6 +424,21 @@ def load_legal_whitelist(path: Path) -> dict[str, LegalEntry]:
             raise RuleFileError(str(path), entry.key(), "Entscheidung braucht proceeding und verified")
         out[entry.key()] = entry
     return out
+
+
+def _normalised(text: str) -> str:
+    return " ".join(text.split())
+
+
+def _check_law_source(source: Source, legal: Optional[dict[str, LegalEntry]], file: str, rule_id: str) -> None:
+    """A rule that rests on the law alone quotes the wording read for a checked entry, verbatim."""
+    entry = (legal or {}).get(source.key())
+    if entry is None or not entry.wording or not entry.read:
+        raise RuleFileError(file, rule_id, f"Gesetzestext '{source.key()}' braucht in rules/legal-basis.yaml einen "
+                                           "Eintrag mit wording (Wortlaut) und read (gelesene Fassung)")
+    if _normalised(source.passage) not in _normalised(entry.wording):
+        raise RuleFileError(file, rule_id, f"Gesetzestext '{source.key()}': Passage steht nicht wörtlich im "
+                                           "gelesenen Wortlaut (rules/legal-basis.yaml, wording)")
 
 
 def _complete_ref(ref: LegalRef, entry: LegalEntry) -> LegalRef:
@@ -575,6 +610,9 @@ def _compile_catalogue(rules_dir: Path, check_tests: bool) -> Catalogue:
                 if ref.key() not in legal:
                     raise RuleFileError(file, rule.id, f"Rechtsgrundlage '{ref.key()}' ist nicht in rules/legal-basis.yaml geprüft")
             rule.legal_basis = [_complete_ref(ref, legal[ref.key()]) for ref in rule.legal_basis]
+        for source in rule.source:
+            if source.kind == "gesetz":
+                _check_law_source(source, legal, file, rule.id)
         if rule.escalate is not None and registry().lookup(rule.escalate.when["path"]) is None:
             raise RuleFileError(file, rule.id, f"escalate: unbekannter Pfad {rule.escalate.when['path']}")
         if check_tests:

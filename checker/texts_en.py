@@ -171,6 +171,9 @@ DESCRIPTION_EN: dict[str, str] = {
         "Aid is granted only within the budget's means (granting itself depends on the budget)",
     "Offene und transparente Verfahren in Planung und Umsetzung":
         "Open and transparent procedures in planning and implementation",
+    "Nachvollziehbar ausgewiesen, welche Mittel mit welchen Zielen und Wirkungen ausgegeben werden "
+    "(ISSAB 2002, Kap. 6.2)":
+        "Shown traceably which funds are spent on which goals and with which effects (ISSAB 2002, ch. 6.2)",
     "Beteiligung der Leistungsberechtigten an der Weiterentwicklung":
         "Participation of the persons entitled in further development",
     "Berücksichtigung von Kostensteigerungen (Tarif)": "Cost increases taken into account (pay scales)",
@@ -197,6 +200,9 @@ DESCRIPTION_EN: dict[str, str] = {
     "Anteil der Überschüsse, der beim Träger verbleibt, in Prozent":
         "Share of surpluses the provider keeps, in per cent",
     "Verwendung der Überschüsse": "Use of surpluses",
+    "Überschüsse verbleiben nur unter der Voraussetzung, dass nachweislich alle notwendigen Hilfen "
+    "geleistet worden sind (ISSAB 2002, Kap. 3.1)":
+        "Surpluses stay only provided that all necessary help has demonstrably been given (ISSAB 2002, ch. 3.1)",
     "Schiedsstellenfähigkeit: vereinbart = erhalten, ausgeschlossen = ausgeschlossen":
         "Recourse to the statutory arbitration board: agreed = kept, excluded = excluded",
     "Schlichtungsstelle für Konfliktfälle": "Conciliation body for disputes",
@@ -221,7 +227,11 @@ DESCRIPTION_EN: dict[str, str] = {
     "Verfahren zur Bewertung der geleisteten Arbeit": "Procedure for assessing the work done",
     "Kriterienkatalog vor Aufnahme der Tätigkeit vereinbart": "Catalogue of criteria agreed before work starts",
     "Wissenschaftliche Begleitung und Evaluation": "Scientific monitoring and evaluation",
-    "Berichtswesen und Systemcontrolling": "Reporting and system controlling",
+    "Berichtswesen, Systemcontrolling und Fallbegleitung": "Reporting, system controlling and case monitoring",
+    "Verfahren der Fallbegleitung: der öffentliche Träger wird regelmäßig über den Fallverlauf und den Grad "
+    "der Zielerreichung informiert (ISSAB 2002, Kap. 6.2)":
+        "Case monitoring: the public body is informed regularly about the course of each case and how far "
+        "its goals are met (ISSAB 2002, ch. 6.2)",
     "Gemeinsame Fortbildung": "Joint further training",
     "Anteil für gemeinsame Fortbildung in Prozent": "Share for joint further training in per cent",
     "Gemeinsame Fortbildung von öffentlichem und freiem Träger": "Joint further training of public body and providers",
@@ -231,9 +241,20 @@ DESCRIPTION_EN: dict[str, str] = {
     "Hilfeplanverfahren mit Sozialraumteams unter Regie des öffentlichen Trägers":
         "Care planning with area teams under the public body's lead",
     "Rollen von Gewährung und Leistungserbringung getrennt": "Roles of granting and providing aid kept apart",
-    "Kinderschutz (§ 8a Abs. 4, § 72a SGB VIII)": "Child protection (§ 8a(4), § 72a SGB VIII)",
-    "Vereinbarung nach § 8a Abs. 4 SGB VIII": "Agreement under § 8a(4) SGB VIII",
-    "Vereinbarung nach § 72a SGB VIII": "Agreement under § 72a SGB VIII",
+    "Kinderschutz und Gewaltschutz (§ 8a Abs. 4, § 72a SGB VIII; § 37a SGB IX)":
+        "Child protection and protection from violence (§ 8a(4), § 72a SGB VIII; § 37a SGB IX)",
+    "Vereinbarung nach § 8a Abs. 4 SGB VIII (Schutzauftrag bei Kindeswohlgefährdung), in der "
+    "Budgetvereinbarung oder in einer eigenen Vereinbarung, auf die sie verweist":
+        "Agreement under § 8a(4) SGB VIII (child-protection mandate), in the budget agreement or in a "
+        "separate agreement it refers to",
+    "Vereinbarung nach § 72a Abs. 2, 4 SGB VIII (Tätigkeitsausschluss einschlägig vorbestrafter Personen, "
+    "erweitertes Führungszeugnis)":
+        "Agreement under § 72a(2), (4) SGB VIII (exclusion of persons with relevant convictions, extended "
+        "certificate of good conduct)",
+    "Eingliederungshilfe: Maßnahmen zum Schutz vor Gewalt, insbesondere ein auf die Einrichtung oder den "
+    "Dienst zugeschnittenes Gewaltschutzkonzept (§ 37a SGB IX)":
+        "Eingliederungshilfe: measures protecting against violence, in particular a protection concept "
+        "tailored to the facility or service (§ 37a SGB IX)",
     "SAJF/SHA-Angebote mit ihren tatsächlichen Kosten": "SAJF/SHA offers funded at their actual costs",
     "Absicherung für Personen mit erhöhtem Hilfebedarf": "Safeguard for persons with higher need",
     "Sozialräumliche Jugendhilfeplanung als Grundlage": "Area-based youth welfare planning as the basis",

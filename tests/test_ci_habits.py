@@ -77,7 +77,7 @@ def test_stdin_with_filename(capsys, monkeypatch):
     code, out, _err = check(capsys, "-", "--stdin-filename", "entwuerfe/d01.yaml", "-f", "concise", "--fail-on",
                             "major")
     assert code == 1
-    assert out.startswith(f"entwuerfe/d01.yaml:285:5: {NACHFINANZIERUNG} verletzt erheblich ")
+    assert out.startswith(f"entwuerfe/d01.yaml:288:5: {NACHFINANZIERUNG} verletzt erheblich ")
 
 
 def test_stdin_errors_carry_the_filename(capsys, monkeypatch):
@@ -124,7 +124,7 @@ def test_github_workflow_commands(capsys):
     code, out, _err = check(capsys, D01, "-f", "github", "--fail-on", "major", "-q")
     assert code == 1
     [line] = out.splitlines()
-    assert line.startswith(f"::error file={D01},line=285,col=5,title={NACHFINANZIERUNG} (verletzt%2C erheblich)::")
+    assert line.startswith(f"::error file={D01},line=288,col=5,title={NACHFINANZIERUNG} (verletzt%2C erheblich)::")
     assert "\n" not in line and "%0A" not in line
 
 
@@ -135,7 +135,7 @@ def test_gitlab_code_quality(capsys):
                           for i in issues)
     issue = next(i for i in issues if i["check_name"] == NACHFINANZIERUNG)
     assert issue["severity"] == "major"
-    assert issue["location"] == {"path": D01, "lines": {"begin": 285}}
+    assert issue["location"] == {"path": D01, "lines": {"begin": 288}}
     assert len({i["fingerprint"] for i in issues}) == len(issues)
 
 

@@ -282,3 +282,64 @@ def test_item_bound_by_some_is_still_checked_by_every(tmp_path):
     assert verdict([{"category": "sajf_sha", "actual_costs_covered": True},
                     {"category": "sajf_sha", "actual_costs_covered": False}]) == "verletzt"
     assert verdict([{"category": "hilfen_zur_erziehung"}]) == "nicht_anwendbar"
+
+
+# --------------------------------------------------------------------------- rules resting on the law alone
+
+LAW_RULE = """\
+rules:
+  - id: TEST-GESETZ
+    title: {{de: Test, en: Test}}
+    group: vertragsgestaltung
+    severity: major
+    source:
+      - kind: gesetz
+        law: SGB X
+        ref: "{ref}"
+        section: Test
+        passage: "{passage}"
+    rationale: {{de: Test, en: Test}}
+    recommendation: {{de: Test, en: Test}}
+    require:
+      all:
+        - {{path: clauses.schiedsstelle.status, eq: vereinbart}}
+"""
+LAW_WHITELIST = """\
+paragraphs:
+  - {law: SGB X, ref: "§ 55 Abs. 1", read: "test wording, read 2026-12-07", wording: "Die Gegenleistung muss den gesamten Umständen nach angemessen sein."}
+  - {law: SGB X, ref: "§ 59 Abs. 1"}
+"""
+
+
+def law_catalogue(tmp_path, ref: str, passage: str):
+    (tmp_path / "parameters.yaml").write_text((ROOT / "rules" / "parameters.yaml").read_text())
+    (tmp_path / "legal-basis.yaml").write_text(LAW_WHITELIST)
+    (tmp_path / "test.yaml").write_text(LAW_RULE.format(ref=ref, passage=passage))
+    return load_catalogue(tmp_path, check_tests=False)
+
+
+def test_law_source_quoting_the_wording_read_is_accepted(tmp_path):
+    cat = law_catalogue(tmp_path, "§ 55 Abs. 1", "Die Gegenleistung muss den gesamten   Umständen nach angemessen sein.")
+    source = cat.by_id["TEST-GESETZ"].rule.source[0]
+    assert (source.kind, source.law, source.file) == ("gesetz", "SGB X", None)
+
+
+def test_law_source_not_in_the_wording_read_is_refused(tmp_path):
+    with pytest.raises(RuleFileError, match="TEST-GESETZ.*nicht wörtlich"):
+        law_catalogue(tmp_path, "§ 55 Abs. 1", "Die Gegenleistung muss stets angemessen sein.")
+
+
+def test_law_source_without_wording_or_entry_is_refused(tmp_path):
+    with pytest.raises(RuleFileError, match="TEST-GESETZ.*wording"):
+        law_catalogue(tmp_path, "§ 59 Abs. 1", "Anpassung eines öffentlich-rechtlichen Vertrags")
+    with pytest.raises(RuleFileError, match="TEST-GESETZ.*wording"):
+        law_catalogue(tmp_path, "§ 56", "Ein öffentlich-rechtlicher Vertrag ist schriftlich zu schließen")
+
+
+def test_source_needs_file_or_law_and_ref(tmp_path):
+    (tmp_path / "parameters.yaml").write_text((ROOT / "rules" / "parameters.yaml").read_text())
+    bad = LAW_RULE.format(ref="§ 55 Abs. 1", passage="Die Gegenleistung muss angemessen sein.").replace(
+        "      - kind: gesetz\n", "      - kind: gesetz\n        file: 000_cfe332d5febb39fc.txt\n")
+    (tmp_path / "test.yaml").write_text(bad)
+    with pytest.raises(RuleFileError, match="TEST-GESETZ.*kind: gesetz"):
+        load_catalogue(tmp_path, check_tests=False)

@@ -156,7 +156,7 @@ def test_absent_tariff_clause_in_a_full_draft_is_a_violation(catalogue):
     result = evaluate(loaded.agreement, catalogue, locations=loaded.locations, check_date=dt.date(2026, 1, 1))
     finding = result.finding("DWH-SK-KOSTENSTEIGERUNG")
     assert finding.verdict == Verdict.verletzt
-    assert [(e.path, e.value, e.line) for e in finding.evidence] == [("clauses.cost_increases.status", "fehlt", 252)]
+    assert [(e.path, e.value, e.line) for e in finding.evidence] == [("clauses.cost_increases.status", "fehlt", 255)]
     unknown = loaded.agreement.model_copy(deep=True)
     unknown.clauses.cost_increases.status = ClauseStatus.unbekannt
     assert evaluate(unknown, catalogue, check_date=dt.date(2026, 1, 1)).finding(

@@ -565,3 +565,19 @@ def test_compiled_templates_are_cached_privately_and_change_nothing(real, tmp_pa
         path.unlink()
     assert render() == first and not list(cache.glob("jinja-*"))
     report._environment.cache_clear()
+
+
+def test_rule_resting_on_the_law_cites_the_law_text(real):
+    """A rule with a source of kind gesetz shows the wording read as its source (Markdown and HTML; the text
+    format lists findings without sources)."""
+    data = yaml.safe_load((ROOT / "cases" / "source" / "hamburg-jugendhilfe-eckpunkte.yaml").read_text(encoding="utf-8"))
+    data["clauses"]["child_protection"] = {"status": "fehlt"}
+    result = evaluate(Agreement.model_validate(data), real[0], path="kinderschutz.yaml", check_date=CHECK_DATE)
+    assert result.finding("GS-KINDERSCHUTZ-8A").verdict.value == "verletzt"
+    assert result.overall == "nicht_zeichnungsreif"
+    passage = "In Vereinbarungen mit den Trägern von Einrichtungen und Diensten, die Leistungen nach diesem Buch"
+    for fmt, lang, label in (("markdown", "de", "Gesetzeswortlaut"), ("html", "de", "Gesetzeswortlaut"),
+                             ("markdown", "en", "Statute text")):
+        out = render_report([result], fmt, lang=lang, run=RUN)
+        assert passage in out and label in out and "§ 8a Abs. 4 S. 1" in out, fmt
+        assert "000_cfe332d5febb39fc.txt" not in out.split("GS-KINDERSCHUTZ-8A", 1)[1].split("Was zu ändern", 1)[0]

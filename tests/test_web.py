@@ -394,12 +394,12 @@ def test_glossary_terms_are_explained_in_place():
 def test_answer_swaps_only_the_question_and_the_verdict(client, app):
     d = open_draft(client)
     response = client.post("/r/hamburg.yaml/answer", headers=headers(app),
-                           data={"d": d, "path": "clauses.overspending", "kind": "clause", "status": "fehlt"})
+                           data={"d": d, "path": "clauses.cost_increases", "kind": "clause", "status": "fehlt"})
     text = response.get_data(as_text=True)
     assert text.lstrip().startswith('<article class="question')
     assert 'id="verdict" aria-live="polite" hx-swap-oob="true"' in text
     assert "HX-Trigger" not in response.headers
-    assert 'data-rule="ISSAB-VR-NACHFINANZIERUNG"' in text
+    assert 'data-rule="DWH-SK-KOSTENSTEIGERUNG"' in text
     # an answer that changes which questions are asked asks the page to reload the interview
     response = client.post("/r/hamburg.yaml/answer", headers=headers(app),
                            data={"d": d, "path": "field_of_work", "kind": "enums", "value": "eingliederungshilfe"})

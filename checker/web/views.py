@@ -11,7 +11,7 @@ from flask import Flask, Response, abort, make_response, redirect, render_templa
 from markupsafe import Markup
 
 from checker import interview as iv
-from checker.labels import OVERALL, SEVERITY, SOURCE, VERDICT, label
+from checker.labels import OVERALL, SEVERITY, VERDICT, label, source_origin
 from checker.loader import InputError, load_agreement_bytes
 from checker.rules import SEVERITY_ORDER, Severity, Verdict
 from checker.web.glossary import glossary, explain
@@ -594,7 +594,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
             out.append({"id": rid, "title": rule.title.de, "severity": rule.severity.value,
                         "question": rule.question.de if rule.question else "",
                         "sources": [{"section": s.section, "passage": explain(s.passage),
-                                     "name": label(SOURCE, s.file), "file": s.file} for s in rule.source],
+                                     "name": source_origin(s)[0], "file": source_origin(s)[1]} for s in rule.source],
                         "legal": [_legal(ref) for ref in rule.legal_basis]})
         out.sort(key=lambda r: -SEVERITY_ORDER[Severity(r["severity"])])
         return out
