@@ -197,20 +197,26 @@ class Writer:
 
     inputs: Iterable[PathLike] = ()
     _targets: list[_Target] = field(default_factory=list)
-    _input_ids: set = field(default_factory=set)
-    _input_reals: set = field(default_factory=set)
 
-    def __post_init__(self) -> None:
-        for path in self.inputs:
-            self._input_reals.add(_real(path))
-            ident = _identity(path)
-            if ident:
-                self._input_ids.add(ident)
+    def _is_input(self, path: str) -> bool:
+        """Whether ``path`` is one of the inputs, by real path or by device and inode. One pass
+        over the inputs, nothing kept per input (a run may read 100,000 files): an input that
+        exists is compared by identity when the target exists; by real path otherwise, which
+        only an input of the same name can have (a dangling symlink aside, which the loader
+        refuses anyway)."""
+        ident = _identity(path)
+        real = _real(path)
+        names = {os.path.normcase(os.path.basename(path)), os.path.basename(real)}
+        for given in self.inputs:
+            if os.path.normcase(os.path.basename(given)) in names and _real(given) == real:
+                return True
+            if ident is not None and _identity(given) == ident:
+                return True
+        return False
 
     def add(self, path: str) -> None:
         """Check that ``path`` may be written (raises OutputRefused or OSError); nothing is created."""
-        ident = _identity(path)
-        if _real(path) in self._input_reals or (ident is not None and ident in self._input_ids):
+        if self._is_input(path):
             raise OutputRefused(path, "output_is_input")
         special = _special(path)
         mode = None
