@@ -21,6 +21,8 @@ whole run succeeded.
 from __future__ import annotations
 
 import argparse
+import array
+import bisect
 import dataclasses
 import datetime as dt
 import difflib
@@ -619,19 +621,114 @@ def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang
     return None if chosen == set(ids) else chosen
 
 
+class PathList(Sequence[str]):
+    """Agreement paths, compactly: one string of names per directory (a run may name 100,000
+    files; a list of str objects would hold about 110 bytes per file, this about 20)."""
+
+    def __init__(self) -> None:
+        self._dirs: list[str] = []  # directory of each block ("" for a bare name)
+        self._names: list[str] = []  # the block's names, joined by "\0"
+        self._starts: list[array.array] = []  # offset of each name in the block's string
+        self._ends: list[int] = []  # cumulative count of paths up to each block's end
+        self._open: list[str] = []  # names of the block being built
+
+    def append(self, path: str) -> None:
+        directory, sep, name = path.rpartition("/")
+        if not sep or "\0" in name:
+            directory, name = "\0", path  # kept whole
+        if not self._dirs or self._dirs[-1] != directory:
+            self._close()
+            self._dirs.append(directory)
+            self._ends.append(self._ends[-1] if self._ends else 0)
+        self._open.append(name)
+        self._ends[-1] += 1
+
+    def _close(self) -> None:
+        if self._open:
+            starts = array.array("I")
+            offset = 0
+            for name in self._open:
+                starts.append(offset)
+                offset += len(name) + 1
+            self._names.append("\0".join(self._open))
+            self._starts.append(starts)
+            self._open = []
+
+    def done(self) -> "PathList":
+        self._close()
+        return self
+
+    def __len__(self) -> int:
+        return self._ends[-1] if self._ends else 0
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        block = bisect.bisect_right(self._ends, index)
+        first = self._ends[block - 1] if block else 0
+        if block == len(self._names):  # still open
+            name = self._open[index - first]
+        else:
+            text = self._names[block]
+            start = self._starts[block][index - first]
+            end = text.find("\0", start)
+            name = text[start:] if end < 0 else text[start:end]
+        directory = self._dirs[block]
+        return name if directory == "\0" else f"{directory}/{name}"
+
+    def __iter__(self) -> Any:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __contains__(self, value: object) -> bool:
+        return any(path == value for path in self)
+
+    def __eq__(self, other: object) -> bool:
+        return list(self) == list(other) if isinstance(other, (list, PathList)) else NotImplemented
+
+    def __add__(self, other: Sequence[str]) -> list[str]:
+        return list(self) + list(other)
+
+    def __repr__(self) -> str:
+        return f"PathList({list(self)!r})"
+
+
+class _Inputs:
+    """Every file a run reads (the agreements and the waiver and config files), re-iterable,
+    without a list of them all."""
+
+    def __init__(self, *parts: Sequence[str]):
+        self.parts = parts
+
+    def __iter__(self) -> Any:
+        for part in self.parts:
+            yield from part
+
+
 def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = (),
-                 patterns: Sequence[str] = ()) -> list[str]:
+                 patterns: Sequence[str] = ()) -> PathList:
     """Files as given; directories recursively (``*.yaml``, ``*.yml``, ``*.json``, sorted; hidden
     directories skipped); glob patterns expanded here too (Windows shells do not). Duplicates once.
     Files in ``exclude`` (waiver and config files) and files whose name or path matches one of
-    ``patterns`` (``--exclude``) are skipped inside directories; files named explicitly are kept."""
+    ``patterns`` (``--exclude``) are skipped inside directories; files named explicitly are kept.
+    The paths are kept compactly (:class:`PathList`); a duplicate is looked for among 64-bit
+    hashes first, so that a run of many files holds no set of all its paths."""
     excluded = {os.path.normcase(os.path.abspath(p)) for p in exclude}
 
     def skipped(path: Path) -> bool:
         return (os.path.normcase(os.path.abspath(path)) in excluded
                 or any(fnmatch.fnmatch(path.name, p) or fnmatch.fnmatch(path.as_posix(), p) for p in patterns))
 
-    out: list[str] = []
+    out = PathList()
+    hashes = array.array("q")
+
+    def add(path: str) -> None:
+        out.append(path)
+        hashes.append(hash(path))
 
     def from_dir(directory: Path) -> list[str]:
         found = []
@@ -651,7 +748,8 @@ def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = ()
             found = from_dir(path)
             if not found:
                 errors.append(_msg(lang, "empty_dir", dir=given))
-            out.extend(found)
+            for item in found:
+                add(item)
         elif not path.exists() and _GLOB_CHARS & set(given):
             matches = sorted(glob.glob(given, recursive=True))
             if not matches:
@@ -659,14 +757,22 @@ def expand_paths(paths: list[str], lang: str = "de", exclude: Sequence[str] = ()
             for match in matches:
                 match_path = Path(match)
                 if match_path.is_dir():
-                    out.extend(from_dir(match_path))
+                    for item in from_dir(match_path):
+                        add(item)
                 elif match_path.is_file():
-                    out.append(match_path.as_posix())
+                    add(match_path.as_posix())
         else:
-            out.append(path.as_posix())  # a missing file is reported by the loader
+            add(path.as_posix())  # a missing file is reported by the loader
     if errors:
         raise _Usage("\n".join(errors))
-    return list(dict.fromkeys(out))
+    out.done()
+    ordered = sorted(hashes)
+    if any(ordered[i] == ordered[i + 1] for i in range(len(ordered) - 1)):  # a path twice (or a collision)
+        unique = PathList()
+        for item in dict.fromkeys(out):
+            unique.append(item)
+        return unique.done()
+    return out
 
 
 def _load_catalogue(lang: str) -> Any:
@@ -803,7 +909,7 @@ def _check(args: argparse.Namespace) -> int:
                 render_human = _render_human()
             except ImportError as exc:
                 raise _Usage(_msg(lang, "no_report", fmt=sorted(human)[0], reason=exc)) from None
-        writer = _prepare_outputs(outputs, files + exclude, lang)
+        writer = _prepare_outputs(outputs, _Inputs(files, exclude), lang)
         run = RunInfo(__version__, catalogue.version, catalogue.digest,
                       len(selected) if selected is not None else len(catalogue.rules), plan.check_date.isoformat())
         policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
