@@ -202,3 +202,41 @@ def test_sinks_use_no_name_while_written(tmp_path):
     writer.commit()
     assert (tmp_path / "r.json").read_bytes() == b"{}\n"
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_paths_are_kept_compactly_and_read_back_as_given(tmp_path):
+    from checker.cli import PathList, expand_paths
+
+    given = ["a/b/c.yaml", "a/b/d.yaml", "x.yaml", "-", "/abs/e.json", "a/b/f.yml", "a/c/c.yaml"]
+    paths = PathList()
+    for path in given:
+        paths.append(path)
+    paths.done()
+    assert list(paths) == given and len(paths) == len(given) and paths == given
+    assert paths[-1] == "a/c/c.yaml" and paths[1:3] == given[1:3] and "-" in paths and "y.yaml" not in paths
+    with pytest.raises(IndexError):
+        paths[len(given)]
+    (tmp_path / "d").mkdir()
+    for name in ("b.yaml", "a.yaml"):
+        (tmp_path / "d" / name).write_text("x: 1\n", encoding="utf-8")
+    directory = (tmp_path / "d").as_posix()
+    # a file named again after its directory, and a directory twice: each file once, first place kept
+    assert expand_paths([f"{directory}/b.yaml", directory, directory]) == [f"{directory}/b.yaml",
+                                                                           f"{directory}/a.yaml"]
+
+
+def test_the_writer_refuses_an_input_among_many_without_a_set_of_them(tmp_path):
+    from checker.safeio import OutputRefused, Writer
+
+    inputs = [str(tmp_path / f"in{i}.yaml") for i in range(50)]
+    for path in inputs:
+        Path(path).write_text("x: 1\n", encoding="utf-8")
+    link = tmp_path / "link.json"
+    link.symlink_to(inputs[17])
+    hard = tmp_path / "hard.json"
+    os.link(inputs[33], hard)
+    writer = Writer(inputs)
+    for target in (inputs[5], str(link), str(hard), str(tmp_path / "." / "in7.yaml")):
+        with pytest.raises(OutputRefused):
+            writer.add(target)
+    writer.add(str(tmp_path / "out.json"))  # new file beside them
