@@ -249,6 +249,15 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     try:
         for process in processes:
             process.start()
+        def receive() -> None:  # wait for the next outcome of a worker
+            try:
+                take(results.get(timeout=_POLL))
+            except queue_module.Empty:
+                dead = [p for p in processes if not p.is_alive() and p.exitcode not in (0, None)]
+                if dead:
+                    raise RuntimeError(f"budgetcheck worker ended with exit code {dead[0].exitcode}") from None
+
+        window = (workers + 2) * size  # how far this process may get ahead of the outcomes given out
         while (chunk := _claim(counter, len(chunks))) is not None:
             for index in chunks[chunk]:
                 ahead[index] = _check_task(paths[index], waivers(index), catalogue, lang, check_date, selected,
@@ -259,13 +268,15 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
                 except queue_module.Empty:
                     break
             yield from ready()
+            # Flow control: a non-blocking read takes only what is in the pipe now, and the
+            # workers would keep their other outcomes in memory (and this process its own,
+            # waiting for theirs). Before taking more work, wait until the outcomes given out
+            # are within a few chunks of what this process has done.
+            while next_index < chunks[chunk].stop - window and done < workers:
+                receive()
+                yield from ready()
         while done < workers:
-            try:
-                take(results.get(timeout=_POLL))
-            except queue_module.Empty:
-                dead = [p for p in processes if not p.is_alive() and p.exitcode not in (0, None)]
-                if dead:
-                    raise RuntimeError(f"budgetcheck worker ended with exit code {dead[0].exitcode}") from None
+            receive()
             yield from ready()
         for process in processes:
             process.join()
