@@ -343,3 +343,13 @@ def test_source_needs_file_or_law_and_ref(tmp_path):
     (tmp_path / "test.yaml").write_text(bad)
     with pytest.raises(RuleFileError, match="TEST-GESETZ.*kind: gesetz"):
         load_catalogue(tmp_path, check_tests=False)
+
+
+@pytest.mark.parametrize("text", ["", "1e-05", "x1E5", "1.5e+16", "e1", "12345678901234567890", "123456789012345678",
+                                  '{"a": 1, "b": "5e"}', "9" * 18 + "x" + "9", "0" * 19, "a" * 40])
+def test_number_scan_finds_what_the_two_alternatives_find(text):
+    import re
+
+    from checker.engine import _SUSPECT
+
+    assert (_SUSPECT.search(text) is None) == (re.search(r"[0-9][eE]|[0-9]{19}", text) is None)
