@@ -279,15 +279,16 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
     An action of a rule named in ``unread`` (one whose matched facts nobody reads) is not
     decoded: its message ``{"NAME":{...}}`` names one rule, and the handler gets no facts."""
     count = 0
-    result = dre.start_action_for_state(handle, state_handle)
-    while result:
+    timed = deadline != math.inf  # the clock is read only where a deadline was set
+    first = dre.start_action_for_state(handle, state_handle)
+    text = first[1] if first else None
+    while text:
         count += 1
-        if count > max_actions or time.monotonic() > deadline:
+        if count > max_actions or (timed and time.monotonic() > deadline):
             dre.abandon_action(handle, state_handle)
             raise EvaluationTimeout(errors + [
                 f"Auswertung nach {count - 1} Aktionen abgebrochen: Aktionslimit ({max_actions}) überschritten "
                 "(eine Regel feuert endlos)"])
-        text = result[1]
         name = text[2:text.find('"', 2)] if text.startswith('{"') else ""
         message = {name: {}} if name in unread else decode(text)
         for name, matched in message.items():
@@ -295,8 +296,7 @@ def drain(handle: int, state_handle: int, on_action: Callable[[str, dict], None]
                 on_action(name, matched)
             except Exception as exc:  # collected, reported after the run
                 errors.append(f"Fehler in Aktion {name}: {type(exc).__name__}: {exc}")
-        nxt = dre.complete_and_start_action(handle, state_handle)
-        result = (result[0], nxt) if nxt else None
+        text = dre.complete_and_start_action(handle, state_handle) or None
     return count
 
 
