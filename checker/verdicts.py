@@ -189,25 +189,7 @@ def display(value: Any) -> Any:
 
 def section_for(agreement: Agreement, path: str) -> Optional[str]:
     """The agreement's own reference (e.g. '§ 7 Abs. 2') of the nearest enclosing part that has one."""
-    # One walk down the path (as value_at would take to each prefix), then back up.
-    nodes: list[Any] = []
-    node: Any = agreement
-    for part in path_tuple(path):
-        if node is None:
-            pass
-        elif isinstance(part, int):
-            node = node[part] if isinstance(node, list) and part < len(node) else None
-        elif isinstance(node, BaseModel):
-            node = getattr(node, part, None)
-        else:
-            node = None
-        nodes.append(node)
-    for node in reversed(nodes):
-        if isinstance(node, BaseModel) and _has_section(type(node)):
-            section = node.section  # type: ignore[attr-defined]
-            if isinstance(section, str):
-                return section
-    return None
+    return _Context(agreement, {}, None)._section(path_tuple(path))[1]
 
 
 @lru_cache(maxsize=None)
@@ -246,6 +228,7 @@ class _Context:
         self._values: dict[str, Any] = {}
         self._places: dict[str, tuple] = {}
         self.missing: dict[str, Missing] = {}  # path -> its Missing entry (frozen: shared by the findings)
+        self._sections: dict[tuple, tuple] = {}  # path prefix -> (node, section); see _section
 
     def value(self, path: str) -> Any:
         try:
@@ -253,6 +236,28 @@ class _Context:
         except KeyError:
             value = self._values[path] = value_at(self.agreement, path)
             return value
+
+    def _section(self, parts: tuple) -> tuple[Any, Optional[str]]:
+        """(node at ``parts``, section_for of that path), memoised by prefix: paths share their walk."""
+        known = self._sections.get(parts)
+        if known is not None:
+            return known
+        if not parts:
+            return self.agreement, None  # section_for looks at the nodes below the agreement only
+        parent, section = self._section(parts[:-1])
+        part = parts[-1]
+        if parent is None:
+            node = None
+        elif isinstance(part, int):
+            node = parent[part] if isinstance(parent, list) and part < len(parent) else None
+        elif isinstance(parent, BaseModel):
+            node = getattr(parent, part, None)
+        else:
+            node = None
+        if isinstance(node, BaseModel) and _has_section(type(node)) and isinstance(node.section, str):
+            section = node.section  # type: ignore[attr-defined]
+        known = self._sections[parts] = (node, section)
+        return known
 
     def evidence(self, path: str, note: Optional[str] = None, rule: Optional[str] = None,
                  value: Any = ...) -> Evidence:
@@ -262,7 +267,7 @@ class _Context:
         if path not in self._places:
             loc = locate(self.locations, path)
             self._places[path] = (loc[0] if loc else None, loc[1] if loc else None,
-                                  section_for(self.agreement, path))
+                                  self._section(path_tuple(path))[1])
         line, column, section = self._places[path]
         if value is ...:
             value = display(self.value(path)) if not path.startswith(("derived.", "conclusions.")) else None
