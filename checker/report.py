@@ -39,7 +39,7 @@ from pydantic import BaseModel
 from checker.paths import templates_dir
 from checker.facts import DERIVED
 from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, source_origin
-from checker.model import Agreement, Clauses
+from checker.model import Agreement, Clauses, ClauseStatus
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
@@ -642,9 +642,40 @@ def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
         return ", ".join(format_value(path, v, lang, agreement) for v in value)
     if value == "fehlt" and path.startswith("clauses.") and path.endswith(".status"):
         return absent_text(path, lang)
-    if isinstance(value, Enum):
-        return str(value.value)
+    if isinstance(value, (Enum, str)):
+        # a choice: its label (checker.labels.ENUM, as the workbench offers it); clause statuses keep
+        # the report's own wording above
+        key = value.value if isinstance(value, Enum) else value
+        enum = _enum_of(path)
+        table = ENUM.get(enum.__name__) if enum is not None and enum is not ClauseStatus else None
+        return label(table, key, lang) if table and key in table else str(key)
     return str(value)
+
+
+@lru_cache(maxsize=4096)
+def _enum_of(path: str) -> Optional[type[Enum]]:
+    """The enum type of the field at a model path (None for anything else)."""
+    model: Optional[type[BaseModel]] = Agreement
+    found: Any = None
+    for part in path_tuple(path):
+        if isinstance(part, int):
+            continue
+        info = model.model_fields.get(part) if model is not None else None
+        if info is None:
+            return None
+        found = _inner_enum(info.annotation)
+        model = _inner_model(info.annotation)
+    return found
+
+
+def _inner_enum(annotation: Any) -> Optional[type[Enum]]:
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation
+    for arg in typing.get_args(annotation):
+        found = _inner_enum(arg)
+        if found is not None:
+            return found
+    return None
 
 
 # --------------------------------------------------------------------------- field descriptions
