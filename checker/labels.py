@@ -98,10 +98,12 @@ ENUM = {
         "beendet": ("beendet", "ended"),
     },
     "FieldOfWork": {
-        "kinder_jugendhilfe": ("Kinder- und Jugendhilfe (SGB VIII)", "Child and youth welfare (SGB VIII)"),
-        "eingliederungshilfe": ("Eingliederungshilfe (SGB IX, bis 2019 SGB XII)",
-                                "Integration assistance for disabled people (SGB IX, until 2019 SGB XII)"),
-        "sozialhilfe": ("Sozialhilfe (SGB XII, ohne Eingliederungshilfe)", "Social assistance (SGB XII)"),
+        "kinder_jugendhilfe": ("Kinder- und Jugendhilfe (SGB VIII)", "child and youth welfare (SGB VIII)"),
+        # no law named where it changed over time (SGB IX since 2020, SGB XII since 2005, BSHG before):
+        # the report states the law in force on the agreement's date (checker.regime)
+        "eingliederungshilfe": ("Eingliederungshilfe für Menschen mit Behinderungen",
+                                "integration assistance for disabled people"),
+        "sozialhilfe": ("Sozialhilfe (ohne Eingliederungshilfe)", "social assistance (without integration assistance)"),
         "sonstiges": ("sonstiges Arbeitsfeld", "other field"),
     },
     "ProviderKind": {
@@ -166,8 +168,10 @@ ENUM = {
     },
     "ServiceCategory": {
         "hilfen_zur_erziehung": ("Hilfen zur Erziehung (§§ 27 ff. SGB VIII)", "educational assistance (§§ 27 ff. SGB VIII)"),
-        "erziehungsberatung": ("Erziehungsberatung und andere direkt zugängliche ambulante Hilfen (§ 28, § 36a Abs. 2 SGB VIII)",
-                               "parenting counselling and other directly accessible outpatient aid (§ 28, § 36a (2) SGB VIII)"),
+        "erziehungsberatung": ("Erziehungsberatung und andere ohne vorherige Entscheidung des Jugendamts "
+                               "zugängliche ambulante Hilfen",
+                               "parenting counselling and other outpatient aid used without a prior decision of the "
+                               "youth office"),
         "vollzeitpflege": ("Vollzeitpflege (§ 33 SGB VIII)", "foster care (§ 33 SGB VIII)"),
         "eingliederungshilfe": ("Eingliederungshilfe", "integration assistance"),
         "sajf_sha": ("sozialräumliche Angebote (SAJF/SHA)", "neighbourhood services (SAJF/SHA)"),

@@ -155,7 +155,7 @@ def test_choices_are_shown_with_their_labels(client, catalogue):
                 " sajf sha<"):
         assert raw not in page, raw
     assert iv.enum_label(Enum("FieldOfWork", {"x": "x"}), "kinder_jugendhilfe", "en") == \
-        "Child and youth welfare (SGB VIII)"
+        "child and youth welfare (SGB VIII)"
 
 
 # --------------------------------------------------------------------------- 23: hints and wording
