@@ -915,9 +915,10 @@ def _check(args: argparse.Namespace) -> int:
         policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
         env = Env(run, policy, lang, ctx, rules=[r for r in catalogue.rules if selected is None or r.id in selected],
                   origins={entry.origin for entry in entries}, selected=selected, known=known)
-        streamed = [o for o in outputs if o.fmt in STREAMED]
+        streamable = set(STREAMED) - ({"markdown"} if getattr(args, "detail", None) == "full" else set())
+        streamed = [o for o in outputs if o.fmt in streamable]
         env.color = any(o.fmt == "text" and o.file is None for o in streamed) and _use_color()
-        stream = Stream([o.fmt for o in streamed], env, keep=bool(human - set(STREAMED)))
+        stream = Stream([o.fmt for o in streamed], env, keep=bool(human - streamable))
         stdout_sink = None
         sinks = []
         file_index = {id(o): i for i, o in enumerate(o for o in outputs if o.file is not None)}
@@ -961,7 +962,7 @@ def _check(args: argparse.Namespace) -> int:
 
         rendered = []
         for output in outputs:
-            if output.fmt in STREAMED:
+            if output.fmt in streamable:
                 rendered.append((output, None))
                 continue
             assert render_human is not None

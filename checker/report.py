@@ -1173,10 +1173,12 @@ class TextParts:
     around them, with ``placeholders`` where the parts go. The parts in order, put in
     place of the placeholders, are :func:`render_report`'s text, byte for byte."""
 
+    fmt = "text"
+
     def __init__(self, *, lang: str, run: RunInfo, color: bool = False):
         self.lang = lang
         self.run = run
-        self.environment = _environment("text")
+        self.environment = _environment(self.fmt)
         self.extra = {"paint": _make_paint(color), "width": TEXT_WIDTH}
         self.words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
 
@@ -1193,11 +1195,44 @@ class TextParts:
         section = self.environment.get_template("report.txt.agreement.j2").render(a=view, **context)
         return self._clean(summary), self._clean(section)
 
-    def frame(self, count: int, run_notes: Iterable[WaiverNote], placeholders: tuple[str, str]) -> str:
+    def frame(self, count: int, run_notes: Iterable[WaiverNote], placeholders: tuple[str, str],
+              errors: Iterable[Any] = ()) -> str:
         summary, agreements = placeholders
         view = {**view_globals(lang=self.lang, run=self.run, run_notes=run_notes), "many": count > 1,
                 "summary": [Safe(summary)] if count else [], "agreements": [Safe(agreements)] if count else []}
         return self._clean(self.environment.get_template(TEMPLATE_FILES["text"]).render(**view, **self.extra))
+
+
+class MarkdownParts(TextParts):
+    """The short Markdown report (``-o markdown``) one agreement at a time, as :class:`TextParts`;
+    :data:`MARKDOWN_SEPARATOR` goes between two agreements. (The short HTML report is not
+    streamed: its sections carry their place in the report in every anchor.)"""
+
+    fmt = "markdown"
+
+    def __init__(self, *, lang: str, run: RunInfo, color: bool = False):
+        super().__init__(lang=lang, run=run)
+        self.extra = {}
+        self.words.update({k: _sw(k, lang) for k in _SW if "{" not in _SW[k][0]})
+        self.produced_by = _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
+                              date=format_date(run.check_date, lang))
+
+    def part(self, result: AgreementResult) -> tuple[str, str]:
+        view = _short_agreement(result, 1, self.lang)  # the index is not shown in Markdown
+        section = self.environment.get_template("report_short.md.agreement.j2").render(
+            a=view, t=self.words, produced_by=self.produced_by)
+        return "", section
+
+    def frame(self, count: int, run_notes: Iterable[WaiverNote], placeholders: tuple[str, str],
+              errors: Iterable[Any] = ()) -> str:
+        _summary, agreements = placeholders
+        return self.environment.get_template(SHORT_TEMPLATES["markdown"]).render(
+            t=self.words, produced_by=self.produced_by, agreements=[Safe(agreements)] if count else [],
+            run_notes=[_note_view(n, self.lang) for n in sorted(run_notes, key=_note_key)],
+            errors=[e.format() for e in errors])
+
+
+MARKDOWN_SEPARATOR = "\n---\n\n"  # report_short.md.j2 between two agreements
 
 
 # --------------------------------------------------------------------------- entry point

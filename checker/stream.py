@@ -14,11 +14,12 @@ whose text comes before anything that depends on all agreements (the JSON report
 temporary files and copied into the sink at the end. Every sink is a temporary file of
 :mod:`checker.safeio`, put in place only when the run succeeded.
 
-The terminal report (``text``) is streamed too: its template renders one agreement's
-summary line and section alone (``templates/report.txt.*.j2``). Markdown, HTML and PDF
-are not streamed yet: their agreement sections carry their place in the report (anchors,
-"Vereinbarung N"), which a worker does not know; a run that writes one keeps the results
-(see ``cli._check``).
+The terminal report (``text``) and the short Markdown report are streamed too: their
+templates render one agreement's summary line and section alone
+(``templates/report.txt.*.j2``, ``templates/report_short.md.agreement.j2``). HTML, PDF and
+``--detail full`` Markdown are not streamed yet: their agreement sections carry their place
+in the report (anchors, "Vereinbarung N"), which a worker does not know; a run that writes
+one keeps the results (see ``cli._check``).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ from checker.safeio import Sink, spool
 from checker.verdicts import AgreementResult, RunInfo
 
 TOKEN = "@@budgetcheck-part-{}@@"
-STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text")
+STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text", "markdown")
 _SARIF_INDEX = b'"index": -1,'  # the artifact index of a result, known only to the parent
 
 
@@ -332,18 +333,23 @@ class _Text(_Output):
     quoted = False
 
     def __init__(self, env: Env):
-        from checker.report import TextParts
-
-        self.parts = TextParts(lang=env.lang, run=env.run, color=env.color)
+        self.parts = self.parts_class()(lang=env.lang, run=env.run, color=env.color)
         self.run_notes: list = []
         super().__init__(env)
 
+    @staticmethod
+    def parts_class() -> Any:
+        from checker.report import TextParts
+
+        return TextParts
+
     def part(self, result: AgreementResult) -> dict[str, Any]:
         summary, section = self.parts.part(result)
-        return {"summary": [summary.encode("utf-8")], "agreements": [section.encode("utf-8")]}
+        return {"summary": [summary.encode("utf-8")] if summary else [], "agreements": [section.encode("utf-8")]}
 
     def frame(self, filled: set[str]) -> str:
-        return self.parts.frame(self.results, self.run_notes, (_token("summary"), _token("agreements")))
+        return self.parts.frame(self.results, self.run_notes, (_token("summary"), _token("agreements")),
+                                errors=self.env.ctx.errors)
 
     def close(self, run_notes: list) -> None:
         self.run_notes = run_notes
@@ -353,7 +359,23 @@ class _Text(_Output):
             self.sink.write(b"\n")
 
 
-_OUTPUTS = {"text": _Text, "json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
+class _Markdown(_Text):
+    """The short Markdown report: a section per agreement, a rule between two."""
+
+    def __init__(self, env: Env):
+        from checker.report import MARKDOWN_SEPARATOR
+
+        self.joiner = MARKDOWN_SEPARATOR.encode("utf-8")
+        super().__init__(env)
+
+    @staticmethod
+    def parts_class() -> Any:
+        from checker.report import MarkdownParts
+
+        return MarkdownParts
+
+
+_OUTPUTS = {"text": _Text, "markdown": _Markdown, "json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
             "gitlab": _Gitlab, "baseline": _Baseline}
 
 

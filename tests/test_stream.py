@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
 DATE = "2026-01-01"
 MACHINE = ("json", "junit", "sarif", "concise", "github", "gitlab")
-STREAMED = MACHINE + ("text",)
+STREAMED = MACHINE + ("text", "markdown")
 SUFFIX = {"json": "json", "junit": "xml", "sarif": "sarif", "concise": "txt", "github": "gh", "gitlab": "gl.json",
-          "text": "text.txt"}
+          "text": "text.txt", "markdown": "md"}
 
 
 @pytest.fixture(autouse=True)
@@ -70,10 +70,10 @@ def whole(files: list[str], catalogue, fmt: str) -> bytes:
             errors.extend(err.errors)
     run_info = RunInfo(__version__, catalogue.version, catalogue.digest, len(catalogue.rules), DATE)
     ctx = Context(root=ROOT, help_base=formats.default_help_base(), errors=tuple(InputError(errors).errors))
-    if fmt == "text":
+    if fmt in ("text", "markdown"):
         from checker.report import render_report
 
-        text = render_report(results, "text", run=run_info)
+        text = render_report(results, fmt, run=run_info, detail="short", errors=ctx.errors)
         return (text if text.endswith("\n") else text + "\n").encode("utf-8")
     return formats.render(fmt, results, run=run_info, policy=Policy(Severity.blocker), ctx=ctx).encode("utf-8")
 
