@@ -40,7 +40,7 @@ import traceback
 from pathlib import Path
 from typing import Any, Callable, Optional, Sequence
 
-from checker import __version__
+from checker import __version__, timing
 from checker.loader import LANGS, ErrorItem, InputError, LoadedAgreement, load_agreement
 from checker.schema import init_template, json_schema
 
@@ -861,6 +861,7 @@ def _check(args: argparse.Namespace) -> int:
     from checker.waivers import load_waiver_file
     from checker.waivers import run_notes as notes_of_run
 
+    timing.mark("import check modules")
     lang = args.lang
     outputs: list[_Output] = []
     ctx = Context()
@@ -869,7 +870,9 @@ def _check(args: argparse.Namespace) -> int:
         plan = _plan(args)
         lang = plan.lang
         outputs = plan.outputs
+        timing.mark("plan (options, config)")
         catalogue = _load_catalogue(lang)
+        timing.mark("rule catalogue")
         selected = resolve_selection(catalogue, plan.select, plan.ignore, lang)
 
         errors: list[ErrorItem] = []
@@ -909,6 +912,7 @@ def _check(args: argparse.Namespace) -> int:
                 render_human = _render_human()
             except ImportError as exc:
                 raise _Usage(_msg(lang, "no_report", fmt=sorted(human)[0], reason=exc)) from None
+        timing.mark("import report renderer")
         writer = _prepare_outputs(outputs, _Inputs(files, exclude), lang)
         run = RunInfo(__version__, catalogue.version, catalogue.digest,
                       len(selected) if selected is not None else len(catalogue.rules), plan.check_date.isoformat())
@@ -952,6 +956,7 @@ def _check(args: argparse.Namespace) -> int:
                     finding.rule = catalogue.by_id[finding.rule]
                 results.append(result)
                 _settle(len(results))
+        timing.mark("load, evaluate, stream each agreement")
         if unread and len({e.file for e in unread}) == len(files):
             raise InputError(unread)
         ctx = dataclasses.replace(ctx, errors=tuple(InputError(unread).errors) if unread else ())
@@ -959,6 +964,7 @@ def _check(args: argparse.Namespace) -> int:
         run_notes = notes_of_run(entries, stream.used, check_date=plan.check_date, rule_ids=set(catalogue.by_id),
                                  selected=selected)
         stream.close(run_notes)
+        timing.mark("close streamed outputs")
 
         rendered = []
         for output in outputs:
@@ -985,6 +991,7 @@ def _check(args: argparse.Namespace) -> int:
                 except PdfUnavailable as exc:
                     raise _Usage(_msg(lang, "no_pdf", reason=exc)) from None
             rendered.append((output, text))
+            timing.mark(f"render {output.fmt}")
     except InputError as err:
         _discard(stream, writer, stdout_sink, summary)
         print(err.format(lang), file=sys.stderr)
@@ -1027,6 +1034,7 @@ def _check(args: argparse.Namespace) -> int:
                     return EXIT_INPUT
     finally:
         _discard(stream, writer, stdout_sink, summary)
+    timing.mark("write outputs")
     if ctx.errors:
         return EXIT_INPUT
     if getattr(args, "exit_zero", False):
@@ -1245,6 +1253,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         with argparse_language(lang):
             args = build_parser(lang).parse_args(argv)
+        timing.mark("arguments parsed")
     except SystemExit as exc:  # usage errors (2), --help and --version (0)
         return exc.code if isinstance(exc.code, int) else EXIT_INPUT
     previous = _on_sigterm()
@@ -1271,6 +1280,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return EXIT_INPUT
     finally:
         _restore_sigterm(previous)
+        timing.report()
 
 
 class Terminated(BaseException):

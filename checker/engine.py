@@ -464,4 +464,7 @@ def engine_for(catalogue: Catalogue) -> Engine:
     key = id(catalogue)
     if key not in _engines:
         _engines[key] = Engine(catalogue)
+        from checker import timing
+
+        timing.mark("engine ruleset (first agreement)")
     return _engines[key]

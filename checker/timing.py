@@ -1,0 +1,55 @@
+"""Phase timer for the command line's cold start (a developer's tool, off by default).
+
+``BUDGETCHECK_TIMING=1 budgetcheck check FILE`` writes, after the command, one line per phase
+to standard error: wall time since the previous mark and since the process started (read from
+``/proc/self/stat`` where it exists, so the interpreter's own start-up shows as the first
+phase). Without the variable, :func:`mark` costs one boolean test and nothing is written;
+reports and exit codes are the same either way.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+ENABLED = bool(os.environ.get("BUDGETCHECK_TIMING"))
+_marks: list[tuple[str, float]] = []
+
+
+def _process_start() -> float | None:
+    """The process's start on the ``time.clock_gettime(CLOCK_BOOTTIME)`` scale (Linux), else None."""
+    try:
+        with open("/proc/self/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return int(fields[19]) / ticks  # field 22 of proc(5): starttime, clock ticks after boot
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
+
+
+def mark(name: str) -> None:
+    """Record that phase ``name`` ends now."""
+    if ENABLED:
+        _marks.append((name, time.perf_counter()))
+
+
+def report() -> None:
+    """Write the phases to standard error (only when enabled)."""
+    if not ENABLED or not _marks:
+        return
+    now_perf = time.perf_counter()
+    lines = []
+    start = _process_start()
+    offset = None
+    if start is not None and hasattr(time, "CLOCK_BOOTTIME"):
+        offset = time.clock_gettime(time.CLOCK_BOOTTIME) - now_perf  # perf_counter -> boot time
+        lines.append(f"timing: {'process start -> ' + _marks[0][0]:<36} "
+                     f"{(_marks[0][1] + offset - start) * 1e3:8.1f} ms (start in clock ticks: +-10 ms)")
+    previous = _marks[0][1]
+    for name, at in _marks[1:]:
+        lines.append(f"timing: {name:<36} {(at - previous) * 1e3:8.1f} ms")
+        previous = at
+    lines.append(f"timing: {'total after ' + _marks[0][0]:<36} {(previous - _marks[0][1]) * 1e3:8.1f} ms")
+    sys.stderr.write("\n".join(lines) + "\n")
+    sys.stderr.flush()
