@@ -31,8 +31,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterable, Optional
 
-import jinja2
-import jinja2.bccache
 from markupsafe import Markup
 from pydantic import BaseModel
 
@@ -493,7 +491,20 @@ def _make_paint(color: bool):
     return paint
 
 
-class _TemplateCache(jinja2.BytecodeCache):
+@lru_cache(maxsize=None)
+def _template_cache_class() -> type:
+    """The bytecode cache class (defined on first use: Jinja2 is imported only when a template is
+    rendered; the text report does without it, see :func:`render_text`)."""
+    import jinja2
+    import jinja2.bccache
+
+    class _TemplateCache(_TemplateCacheBase, jinja2.bccache.BytecodeCache):
+        __doc__ = _TemplateCacheBase.__doc__
+
+    return _TemplateCache
+
+
+class _TemplateCacheBase:
     """Compiled templates in the catalogue's cache directory (``rules.cache_dir``), one set per
     format (the compiled code depends on the environment's options): the first report of a
     process then skips compiling its template (about 20 ms). Read only as the catalogue cache
@@ -506,13 +517,13 @@ class _TemplateCache(jinja2.BytecodeCache):
     def __init__(self, fmt: str):
         self.fmt = fmt
 
-    def _path(self, bucket: jinja2.bccache.Bucket) -> Optional[Path]:
+    def _path(self, bucket: Any) -> Optional[Path]:
         from checker.rules import cache_dir
 
         directory = cache_dir()
         return directory / f"jinja-{self.fmt}-{bucket.key}.bytecode" if directory else None
 
-    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+    def load_bytecode(self, bucket: Any) -> None:
         from checker.rules import _private_dir
         from checker.safeio import read_regular
 
@@ -526,7 +537,7 @@ class _TemplateCache(jinja2.BytecodeCache):
         except Exception:  # noqa: BLE001 - missing, truncated, foreign: compile instead
             bucket.reset()
 
-    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+    def dump_bytecode(self, bucket: Any) -> None:
         from checker.rules import cache_write_bytes
 
         path = self._path(bucket)
@@ -535,10 +546,12 @@ class _TemplateCache(jinja2.BytecodeCache):
 
 
 @lru_cache(maxsize=None)
-def _environment(fmt: str) -> jinja2.Environment:
+def _environment(fmt: str) -> Any:
+    import jinja2
+
     common = dict(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)), undefined=jinja2.StrictUndefined,
                   keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-                  bytecode_cache=_TemplateCache(fmt))
+                  bytecode_cache=_template_cache_class()(fmt))
     if fmt == "html":
         env = jinja2.Environment(autoescape=True, finalize=_finalize_html, **common)
     elif fmt == "markdown":
@@ -1023,16 +1036,37 @@ class _AgreementView:
                 [e["line"] for e in evidence if e["line"]]
         return f"{self.r.path}:{min(lines)}" if lines else self.r.path
 
+    def waiver(self, f: Finding) -> Optional[dict]:
+        if f.waiver is None:
+            return None
+        w = f.waiver
+        return {"reason": w.reason, "granted_by": w.granted_by or self.w("unknown"),
+                "expires": format_date(w.expires, self.lang) if w.expires else self.w("no_expiry"),
+                "origin": f"{w.origin}:{w.line}" if w.line else w.origin,
+                "underlying": self.verdict(f.underlying) if f.underlying else
+                {"key": "", "label": self.w("unknown")}}
+
+    def finding_brief(self, f: Finding) -> dict:
+        """What the text report shows of a finding: the keys of :meth:`finding` it uses, with the
+        same values, without formatting the evidence (no number formatting, no path descriptions)."""
+        if f.verdict == Verdict.ungeklaert:
+            location = self.location(f, [])
+        else:
+            appl_only = _applicability_only(f.rule) if f.verdict != Verdict.nicht_anwendbar else frozenset()
+            location = self.location(f, [{"line": e.line, "applicability": _generic(e.path) in appl_only}
+                                         for e in f.evidence])
+        return {
+            "id": f.id,
+            "title": _text(f.rule.rule.title, self.lang),
+            "verdict": self.verdict(f.verdict),
+            "severity": {"key": f.severity.value, "label": label(SEVERITY, f.severity.value, self.lang)},
+            "waiver": self.waiver(f),
+            "location": location,
+        }
+
     def finding(self, f: Finding) -> dict:
         rule = f.rule.rule
-        waiver = None
-        if f.waiver is not None:
-            w = f.waiver
-            waiver = {"reason": w.reason, "granted_by": w.granted_by or self.w("unknown"),
-                      "expires": format_date(w.expires, self.lang) if w.expires else self.w("no_expiry"),
-                      "origin": f"{w.origin}:{w.line}" if w.line else w.origin,
-                      "underlying": self.verdict(f.underlying) if f.underlying else
-                      {"key": "", "label": self.w("unknown")}}
+        waiver = self.waiver(f)
         why_key = f.verdict.value
         evidence = self.evidence_rows(f)
         return {
@@ -1090,8 +1124,13 @@ class _AgreementView:
                                             else None}
                 for n in sorted(self.r.waiver_notes, key=_note_key)]
 
-    def build(self) -> dict:
-        views = {f.id: self.finding(f) for f in self.findings}
+    def build(self, brief: bool = False) -> dict:
+        """The agreement's view; ``brief``: only what the text report shows (see :func:`render_text`)."""
+        if brief:
+            shown = (Verdict.verletzt, Verdict.ungeklaert, Verdict.ausgenommen)
+            views = {f.id: self.finding_brief(f) for f in self.findings if f.verdict in shown}
+        else:
+            views = {f.id: self.finding(f) for f in self.findings}
         open_ = [views[f.id] for f in self.findings if f.verdict in (Verdict.verletzt, Verdict.ungeklaert)]
         questions = self.question_views(views)
         waived = [views[f.id] for f in self.findings if f.verdict == Verdict.ausgenommen]
@@ -1102,6 +1141,22 @@ class _AgreementView:
         }
         text_width["title_col"] = 3 + text_width["id"] + 2 + text_width["verdict"] + 2 + text_width["severity"] + 2
         counts = self.verdict_counts()
+        if brief:
+            return {
+                "anchor": self.anchor,
+                "index": self.index,
+                "header": self.header(),
+                "overall": self.overall(),
+                "counts": counts,
+                "counts_text": " · ".join(f"{c['n']} {c['label']}" for c in counts),
+                "total": len(self.findings),
+                "total_text": self.w("criteria_total", n=len(self.findings)),
+                "open": open_,
+                "questions": questions,
+                "waived": waived,
+                "waiver_notes": self.waiver_notes(),
+                "text_width": text_width,
+            }
         return {
             "anchor": self.anchor,
             "index": self.index,
@@ -1149,9 +1204,10 @@ def summary_entry(a: dict, lang: str) -> dict:
 
 
 def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
-               run_notes: Iterable[WaiverNote] = ()) -> dict:
-    """The complete view model of a report (only dicts, lists, strings and ints)."""
-    agreements = [_AgreementView(r, i + 1, lang).build() for i, r in enumerate(results)]
+               run_notes: Iterable[WaiverNote] = (), brief: bool = False) -> dict:
+    """The complete view model of a report (only dicts, lists, strings and ints); ``brief``: the
+    agreements with only what the text report shows."""
+    agreements = [_AgreementView(r, i + 1, lang).build(brief) for i, r in enumerate(results)]
     if len(results) == 1:
         doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
     else:
@@ -1171,15 +1227,15 @@ class TextParts:
     """The terminal report one agreement at a time (a streamed ``check`` of many files):
     :meth:`part` renders an agreement's summary line and section, :meth:`frame` the report
     around them, with ``placeholders`` where the parts go. The parts in order, put in
-    place of the placeholders, are :func:`render_report`'s text, byte for byte."""
+    place of the placeholders, are :func:`render_report`'s text, byte for byte. Written by
+    :func:`render_text`'s functions, without Jinja2 (see there)."""
 
     fmt = "text"
 
     def __init__(self, *, lang: str, run: RunInfo, color: bool = False):
         self.lang = lang
         self.run = run
-        self.environment = _environment(self.fmt)
-        self.extra = {"paint": _make_paint(color), "width": TEXT_WIDTH}
+        self.paint = _make_paint(color)
         self.words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
 
     @staticmethod
@@ -1188,19 +1244,16 @@ class TextParts:
 
     def part(self, result: AgreementResult) -> tuple[str, str]:
         """(summary line, section) of one agreement."""
-        view = _AgreementView(result, 1, self.lang).build()  # the index is not shown in text
-        context = {"t": self.words, "lang": self.lang, **self.extra}
-        summary = self.environment.get_template("report.txt.summary.j2").render(
-            s=summary_entry(view, self.lang), **context)
-        section = self.environment.get_template("report.txt.agreement.j2").render(a=view, **context)
-        return self._clean(summary), self._clean(section)
+        view = _AgreementView(result, 1, self.lang).build(brief=True)  # the index is not shown in text
+        summary = text_summary_entry(summary_entry(view, self.lang), self.paint)
+        return self._clean(summary), self._clean(text_agreement(view, self.words, self.paint))
 
     def frame(self, count: int, run_notes: Iterable[WaiverNote], placeholders: tuple[str, str],
               errors: Iterable[Any] = ()) -> str:
         summary, agreements = placeholders
         view = {**view_globals(lang=self.lang, run=self.run, run_notes=run_notes), "many": count > 1,
                 "summary": [Safe(summary)] if count else [], "agreements": [Safe(agreements)] if count else []}
-        return self._clean(self.environment.get_template(TEMPLATE_FILES["text"]).render(**view, **self.extra))
+        return self._clean(render_text(view, self.paint))
 
 
 class MarkdownParts(TextParts):
@@ -1212,7 +1265,7 @@ class MarkdownParts(TextParts):
 
     def __init__(self, *, lang: str, run: RunInfo, color: bool = False):
         super().__init__(lang=lang, run=run)
-        self.extra = {}
+        self.environment = _environment(self.fmt)
         self.words.update({k: _sw(k, lang) for k in _SW if "{" not in _SW[k][0]})
         self.produced_by = _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
                               date=format_date(run.check_date, lang))
@@ -1255,13 +1308,109 @@ def render_report(results: list[AgreementResult], fmt: str, *, lang: str = "de",
     if detail == "short" and fmt in SHORT_TEMPLATES:
         short = build_short_view(list(results), lang=lang, run=run, run_notes=run_notes, errors=errors)
         return _environment(fmt).get_template(SHORT_TEMPLATES[fmt]).render(**short)
-    view = build_view(list(results), lang=lang, run=run, run_notes=run_notes)
-    template = _environment(fmt).get_template(TEMPLATE_FILES[fmt])
-    extra = {"paint": _make_paint(color and fmt == "text"), "width": TEXT_WIDTH}
-    out = template.render(**view, **extra)
+    if fmt == "text":  # without Jinja2 (start-up time); templates/report.txt.j2 is its reference
+        view = build_view(list(results), lang=lang, run=run, run_notes=run_notes, brief=True)
+        out = render_text(view, _make_paint(color))
+    else:
+        view = build_view(list(results), lang=lang, run=run, run_notes=run_notes)
+        out = _render_template(view, fmt, color)
     if fmt == "text":  # padding before a wrapped title may leave trailing blanks
         out = "\n".join(line.rstrip() for line in out.split("\n"))
     return out
+
+
+def _render_template(view: dict, fmt: str, color: bool = False) -> str:
+    """``view`` through the format's Jinja2 template (for "text" the reference of :func:`render_text`)."""
+    template = _environment(fmt).get_template(TEMPLATE_FILES[fmt])
+    extra = {"paint": _make_paint(color and fmt == "text"), "width": TEXT_WIDTH}
+    return template.render(**view, **extra)
+
+
+def render_text(view: dict, paint: Any) -> str:
+    """The text report of ``view`` (a brief or full :func:`build_view`), laid out as
+    ``templates/report.txt.j2`` lays it out, byte for byte (tests/test_report.py compares the two
+    on every case): the terminal report needs no Jinja2, whose import and template loading were
+    about a tenth of a cold ``check``. Every value goes through the template's output filter
+    (``_finalize_text``) and filters (``_pad``, ``_hang``); ``paint`` is :func:`_make_paint`'s.
+    A string in place of a summary entry or an agreement is written as it is (a part rendered
+    elsewhere, or a placeholder for one)."""
+    out = _finalize_text
+    t = view["t"]
+    chunks = [_hang(_cat(t["report"], " · ", view["produced_by"]), 0) + "\n"]
+    if view["many"]:
+        chunks.append("\n" + out(t["summary"]) + ":\n")
+        chunks += [s if isinstance(s, str) else text_summary_entry(s, paint) for s in view["summary"]]
+    if view["run_notes"]:
+        chunks.append("\n" + out(t["run_notes"]) + ":\n")
+        chunks += ["  - " + _hang(_note_line(n), 4) + "\n" for n in view["run_notes"]]
+    chunks += [a if isinstance(a, str) else text_agreement(a, t, paint) for a in view["agreements"]]
+    return "".join(chunks)
+
+
+def text_summary_entry(s: dict, paint: Any) -> str:
+    """One agreement's lines in the text report's summary (``s``: its summary entry)."""
+    upper = s["overall"]["upper"]
+    return ("  " + _finalize_text(s["file"]) + "\n"
+            + "      " + paint(upper, s["overall"]["key"]) + " · "
+            + _hang(s["counts_text"], 9 + len(upper), sep=" · ") + "\n")
+
+
+def text_agreement(a: dict, t: dict, paint: Any) -> str:
+    """One agreement's section of the text report (``a``: its view, ``t``: the words)."""
+    out = _finalize_text
+    h = a["header"]
+    w = a["text_width"]
+    overall = a["overall"]
+    lines = ["", "== " + out(h["file"]),
+             "   " + _hang(h["title"], 3),
+             "   " + out(t["overall_is"]) + ": " + paint(overall["upper"], overall["key"]),
+             "   " + _hang(overall["reason"], 3),
+             "   " + _hang(_cat(a["total_text"], ": ", a["counts_text"]), 3, sep=" · ")]
+    if a["open"]:
+        lines += ["", "   " + out(t["text_open"]) + ":"]
+        for f in a["open"]:
+            lines.append("   " + _pad(f["id"], w["id"]) + "  "
+                         + paint(_pad(f["verdict"]["label"], w["verdict"]), f["verdict"]["key"]) + "  "
+                         + _pad(f["severity"]["label"], w["severity"]) + "  "
+                         + _hang(_cat(f["title"], "  (", f["location"], ")"), w["title_col"]))
+    if a["questions"]:
+        lines += ["", "   " + out(t["sec_questions"]) + ":"]
+        for q in a["questions"]:
+            digits = len(str(q["n"]))
+            col = 3 + digits + 2
+            blank = out(" " * (digits + 2))
+            lines.append("   " + _hang(_cat(q["n"], ". ", q["question"]), col))
+            lines.append("   " + blank
+                         + _hang(_cat(q["severity"]["label"], " · ", t["question_about"], " ", q["id"]), col))
+            if q["missing"]:
+                paths = ", ".join(str(m["path"]) for m in q["missing"])
+                lines.append("   " + blank + _hang(_cat(t["decided_by"], ": ", paths), col, 99, sep=", "))
+    else:
+        lines += ["", "   " + out(t["sec_questions"]) + ": " + out(t["text_no_questions"])]
+    if a["waived"] or a["waiver_notes"]:
+        lines += ["", "   " + out(t["sec_waivers"]) + ":"]
+        for f in a["waived"]:
+            waiver = f["waiver"]
+            lines.append("   " + _pad(f["id"], w["id"]) + "  " + paint(f["verdict"]["label"], f["verdict"]["key"])
+                         + " (" + out(t["verdict_set_aside"]) + ": " + out(waiver["underlying"]["label"]) + ") · "
+                         + out(f["severity"]["label"]))
+            lines.append("      " + _hang(_cat(t["waiver_reason"], ": ", waiver["reason"], " · ", t["granted_by"],
+                                           ": ", waiver["granted_by"], " · ", t["expires"], ": ",
+                                           waiver["expires"]), 6))
+        if a["waiver_notes"]:
+            lines.append("   " + out(t["waiver_notes"]) + ":")
+        for n in a["waiver_notes"]:
+            lines.append("   - " + _hang(_note_line(n), 5))
+    return "\n".join(lines) + "\n"
+
+
+def _cat(*parts: Any) -> str:
+    """Jinja2's ``~``: every part as ``str()``, joined."""
+    return "".join(str(p) for p in parts)
+
+
+def _note_line(n: dict) -> str:
+    return _cat(n["rule"], ": ", n["text"], " (", n["origin"], ")")
 
 
 # --------------------------------------------------------------------------- short report

@@ -534,7 +534,7 @@ def test_agreement_yaml_with_hostile_strings_loads_and_renders(tmp_path, small):
 # --------------------------------------------------------------------------- compiled template cache
 
 
-@pytest.mark.parametrize("fmt", ["text", "html"])
+@pytest.mark.parametrize("fmt", ["markdown", "html"])  # text is rendered without a template
 def test_compiled_templates_are_cached_privately_and_change_nothing(real, tmp_path, monkeypatch, fmt):
     from checker import report
 
@@ -581,3 +581,58 @@ def test_rule_resting_on_the_law_cites_the_law_text(real):
         out = render_report([result], fmt, lang=lang, run=RUN)
         assert passage in out and label in out and "§ 8a Abs. 4 S. 1" in out, fmt
         assert "000_cfe332d5febb39fc.txt" not in out.split("GS-KINDERSCHUTZ-8A", 1)[1].split("Was zu ändern", 1)[0]
+
+
+# --------------------------------------------------------------------------- text report without Jinja2
+
+
+def _text_by_template(results, lang, run, run_notes=(), color=False) -> str:
+    """The text report as templates/report.txt.j2 renders it from the full view: the reference."""
+    from checker import report
+
+    view = report.build_view(list(results), lang=lang, run=run, run_notes=run_notes)
+    out = report._render_template(view, "text", color)
+    return "\n".join(line.rstrip() for line in out.split("\n"))
+
+
+@pytest.fixture(scope="module")
+def every_case():
+    catalogue = load_catalogue()
+    paths = sorted((ROOT / "cases").glob("*/*.yaml"))
+    paths = [p for p in paths if not p.name.endswith(".expected.yaml")]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(ROOT)
+        return [check_file(str(p.relative_to(ROOT)), catalogue, check_date=CHECK_DATE) for p in paths]
+
+
+@pytest.mark.parametrize("lang", ["de", "en"])
+@pytest.mark.parametrize("color", [False, True])
+def test_text_report_is_its_template_byte_for_byte(every_case, small, lang, color):
+    """render_report's text (brief view, no Jinja2) equals the Jinja2 template on the full view: every
+    reference case alone and all together, and the small catalogue's agreement with a hostile input,
+    waivers, waiver notes and notes of a waiver file."""
+    assert len(every_case) >= 20
+    for result in every_case:
+        assert render_report([result], "text", lang=lang, run=RUN, color=color) == \
+            _text_by_template([result], lang, RUN, color=color), result.path
+    assert render_report(every_case, "text", lang=lang, run=RUN, color=color) == \
+        _text_by_template(every_case, lang, RUN, color=color)
+    notes = [WaiverNote("unused", AppliedWaiver("T-FRAGE", HOSTILE, "Vorstand", None, "waivers.yaml", 4)),
+             WaiverNote("expired", AppliedWaiver("T-OFFEN", "alt", None, "2025-01-31", "waivers.yaml", 9))]
+    results = [small_result(small, HOSTILE, path=f"eingabe/{HOSTILE}.yaml"), small_result(small)]
+    for chosen in (results[:1], results):
+        assert render_report(chosen, "text", lang=lang, run=RUN, color=color, run_notes=notes) == \
+            _text_by_template(chosen, lang, RUN, notes, color=color)
+
+
+def test_text_report_does_not_import_jinja2():
+    """A cold ``check`` with the text report loads none of the modules it does not need (start-up time)."""
+    code = ("import sys, io, contextlib\n"
+            "from checker.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            "    main(['check', '--no-config', '-q', 'cases/source/hamburg-jugendhilfe-eckpunkte.yaml'])\n"
+            "heavy = ('jinja2', 'babel', 'flask', 'werkzeug', 'weasyprint', 'ruamel', 'hypothesis',\n"
+            "         'checker.web', 'checker.pdf')\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
