@@ -1141,23 +1141,7 @@ class _AgreementView:
         }
         text_width["title_col"] = 3 + text_width["id"] + 2 + text_width["verdict"] + 2 + text_width["severity"] + 2
         counts = self.verdict_counts()
-        if brief:
-            return {
-                "anchor": self.anchor,
-                "index": self.index,
-                "header": self.header(),
-                "overall": self.overall(),
-                "counts": counts,
-                "counts_text": " · ".join(f"{c['n']} {c['label']}" for c in counts),
-                "total": len(self.findings),
-                "total_text": self.w("criteria_total", n=len(self.findings)),
-                "open": open_,
-                "questions": questions,
-                "waived": waived,
-                "waiver_notes": self.waiver_notes(),
-                "text_width": text_width,
-            }
-        return {
+        view = {
             "anchor": self.anchor,
             "index": self.index,
             "header": self.header(),
@@ -1166,17 +1150,19 @@ class _AgreementView:
             "counts_text": " · ".join(f"{c['n']} {c['label']}" for c in counts),
             "total": len(self.findings),
             "total_text": self.w("criteria_total", n=len(self.findings)),
-            "by_group": self._matrix(GROUP_SEQUENCE, "group", GROUP),
-            "by_severity": self._matrix(SEVERITY_SEQUENCE, "severity", SEVERITY),
-            "criteria": [views[f.id] for f in self.findings],
             "open": open_,
             "questions": questions,
             "waived": waived,
             "waiver_notes": self.waiver_notes(),
-            "settled": [views[f.id] for f in self.findings
-                        if f.verdict in (Verdict.erfuellt, Verdict.nicht_anwendbar)],
             "text_width": text_width,
         }
+        if not brief:
+            view["by_group"] = self._matrix(GROUP_SEQUENCE, "group", GROUP)
+            view["by_severity"] = self._matrix(SEVERITY_SEQUENCE, "severity", SEVERITY)
+            view["criteria"] = [views[f.id] for f in self.findings]
+            view["settled"] = [views[f.id] for f in self.findings
+                               if f.verdict in (Verdict.erfuellt, Verdict.nicht_anwendbar)]
+        return view
 
 
 def view_globals(*, lang: str, run: RunInfo, run_notes: Iterable[WaiverNote] = ()) -> dict:
