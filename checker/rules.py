@@ -17,7 +17,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import stat
 from dataclasses import dataclass, field
 from enum import Enum
 from functools import cached_property, lru_cache
@@ -27,6 +26,7 @@ from typing import Annotated, Any, Literal, Optional
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from checker.cachefiles import cache_dir, cache_write_bytes, private_dir as _private_dir, prune
 from checker.conditions import (
     Compiler,
     ConditionError,
@@ -680,24 +680,6 @@ _CACHE_PREFIX = "catalogue-"
 _CACHE_KEEP = 8  # newest cache files kept; older ones (other rule versions) are removed
 
 
-def cache_dir() -> Optional[Path]:
-    """Where compiled catalogues are cached, or None (caching off).
-
-    ``BUDGETCHECK_CACHE_DIR`` (empty: off), else ``$XDG_CACHE_HOME/budgetcheck``,
-    else ``%LOCALAPPDATA%\\budgetcheck`` on Windows, else ``~/.cache/budgetcheck``.
-    """
-    env = os.environ.get("BUDGETCHECK_CACHE_DIR")
-    if env is not None:
-        return Path(env) if env.strip() else None
-    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
-    if not base:
-        try:
-            base = str(Path.home() / ".cache")
-        except (RuntimeError, KeyError, OSError):
-            return None
-    return Path(base) / "budgetcheck"
-
-
 def _is_default_dir(rules_dir: Path) -> bool:
     try:
         return rules_dir.resolve() == Path(RULES_DIR).resolve()
@@ -771,29 +753,6 @@ def _cache_file(key: str) -> Optional[Path]:
 MAX_CACHE_BYTES = 64 * 1024 * 1024
 
 
-def _private_dir(directory: Path, create: bool) -> bool:
-    """True if ``directory`` is ours alone: a real directory (not a symlink) owned by this user,
-    neither group- nor world-writable. With ``create`` it is made (mode 0700) if missing.
-    Anything else -- another user's directory, a shared /tmp path -- is not used for the cache."""
-    if create:
-        try:
-            directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            directory.mkdir(mode=0o700)
-        except FileExistsError:
-            pass
-        except OSError:
-            return False
-    try:
-        st = os.lstat(directory)
-    except OSError:
-        return False
-    if not stat.S_ISDIR(st.st_mode):
-        return False
-    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
-        return False
-    return True
-
-
 def _cache_read(key: str) -> Optional[Catalogue]:
     """The cached catalogue, or None. Only a regular file (no symlink, no FIFO: opened with
     O_NOFOLLOW and without blocking) of this user in a private cache directory is read; what it
@@ -837,41 +796,5 @@ def _cache_write(key: str, catalogue: Catalogue) -> None:
         _cache_prune(path.parent)
 
 
-def cache_write_bytes(path: Path, data: bytes) -> bool:
-    """Write ``data`` to ``path`` in a private cache directory (see ``_private_dir``), atomically
-    (temporary file, then rename: concurrent writers and readers are safe). False if not written;
-    a cache that cannot be written is no error."""
-    import tempfile
-
-    temp = None
-    try:
-        if not _private_dir(path.parent, create=True):
-            return False
-        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.replace(temp, path)
-        temp = None
-        return True
-    except Exception:  # noqa: BLE001
-        return False
-    finally:
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-
-
 def _cache_prune(directory: Path) -> None:
-    entries = []
-    for path in directory.glob(f"{_CACHE_PREFIX}*.pickle"):
-        try:
-            entries.append((path.stat().st_mtime, path))
-        except OSError:
-            pass
-    for _mtime, path in sorted(entries, reverse=True)[_CACHE_KEEP:]:
-        try:
-            path.unlink()
-        except OSError:
-            pass
+    prune(directory, f"{_CACHE_PREFIX}*.pickle", _CACHE_KEEP)

@@ -1,0 +1,114 @@
+"""The private cache directory: where compiled catalogues, model validators and templates are kept.
+
+Shared by :mod:`checker.rules` (compiled catalogue), :mod:`checker.model` (the agreement model's
+validator schemas) and :mod:`checker.report` (compiled templates). Only a directory that is ours
+alone is used (a real directory of this user, neither group- nor world-writable); files are read
+only if they are regular files of this user (opened with O_NOFOLLOW, without blocking, bounded)
+and written atomically (temporary file, then rename), so concurrent processes never see half a
+file. What a cache file holds is data from disk: every reader checks it and, on any doubt, does
+the work as if there were no cache. Kept free of heavy imports: :mod:`checker.model` imports it.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+from typing import Optional
+
+
+def cache_dir() -> Optional[Path]:
+    """Where compiled catalogues are cached, or None (caching off).
+
+    ``BUDGETCHECK_CACHE_DIR`` (empty: off), else ``$XDG_CACHE_HOME/budgetcheck``,
+    else ``%LOCALAPPDATA%\\budgetcheck`` on Windows, else ``~/.cache/budgetcheck``.
+    """
+    env = os.environ.get("BUDGETCHECK_CACHE_DIR")
+    if env is not None:
+        return Path(env) if env.strip() else None
+    base = os.environ.get("XDG_CACHE_HOME") or (os.environ.get("LOCALAPPDATA") if os.name == "nt" else None)
+    if not base:
+        try:
+            base = str(Path.home() / ".cache")
+        except (RuntimeError, KeyError, OSError):
+            return None
+    return Path(base) / "budgetcheck"
+
+
+def private_dir(directory: Path, create: bool) -> bool:
+    """True if ``directory`` is ours alone: a real directory (not a symlink) owned by this user,
+    neither group- nor world-writable. With ``create`` it is made (mode 0700) if missing.
+    Anything else -- another user's directory, a shared /tmp path -- is not used for the cache."""
+    if create:
+        try:
+            directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            directory.mkdir(mode=0o700)
+        except FileExistsError:
+            pass
+        except OSError:
+            return False
+    try:
+        st = os.lstat(directory)
+    except OSError:
+        return False
+    if not stat.S_ISDIR(st.st_mode):
+        return False
+    if hasattr(os, "getuid") and (st.st_uid != os.getuid() or st.st_mode & 0o022):
+        return False
+    return True
+
+
+def read_private(path: Path, limit: int) -> Optional[bytes]:
+    """The bytes of cache file ``path``, or None: only a regular file (no symlink, no FIFO) of this
+    user, at most ``limit`` bytes, in a private directory (see :func:`private_dir`)."""
+    from checker.safeio import read_regular
+
+    if not private_dir(path.parent, create=False):
+        return None
+    try:
+        if hasattr(os, "getuid") and os.lstat(path).st_uid != os.getuid():
+            return None  # written by someone else: not trusted
+        return read_regular(path, limit, nofollow=True)
+    except Exception:  # noqa: BLE001 - missing, too large, unreadable: no cache
+        return None
+
+
+def cache_write_bytes(path: Path, data: bytes) -> bool:
+    """Write ``data`` to ``path`` in a private cache directory (see ``private_dir``), atomically
+    (temporary file, then rename: concurrent writers and readers are safe). False if not written;
+    a cache that cannot be written is no error."""
+    import tempfile
+
+    temp = None
+    try:
+        if not private_dir(path.parent, create=True):
+            return False
+        handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)
+        temp = None
+        return True
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        if temp is not None:
+            try:
+                os.unlink(temp)
+            except OSError:
+                pass
+
+
+def prune(directory: Path, pattern: str, keep: int) -> None:
+    """Remove all but the ``keep`` newest files matching ``pattern`` (other code or rule versions)."""
+    entries = []
+    for path in directory.glob(pattern):
+        try:
+            entries.append((path.stat().st_mtime, path))
+        except OSError:
+            pass
+    for _mtime, path in sorted(entries, reverse=True)[keep:]:
+        try:
+            path.unlink()
+        except OSError:
+            pass
