@@ -1,0 +1,150 @@
+"""Cold start: the agreement model's validators from the private cache, the phase timer.
+
+Speed itself is measured by benchmarks/bench.py, not here; these tests check that the caches
+change nothing but time and are ignored whenever they cannot be trusted (issue 15's rules)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+CASE = "cases/source/hamburg-jugendhilfe-eckpunkte.yaml"
+
+# Loads every case and some invalid agreements; prints whether the validators came from the cache,
+# then every model as JSON and every validation error, as one JSON document.
+PROBE = r"""
+import glob, json, sys
+import checker.model as model
+from checker.loader import load_agreement
+from pydantic import ValidationError
+out = {"cached": model.validators_from_cache, "models": {}, "errors": []}
+for path in sorted(glob.glob("cases/*/*.yaml")):
+    if not path.endswith(".expected.yaml"):
+        out["models"][path] = load_agreement(path, "de").agreement.model_dump(mode="json")
+bad = [{}, {"meta": {"title": 5}}, {"meta": {"title": "x", "period": {"start": 20240101}}},
+       {"meta": {"title": "x"}, "budget": {"amount": True}}, {"meta": {"title": "x"}, "unknown": 1},
+       {"meta": {"title": "x"}, "clauses": {"overspending": {"status": "vielleicht"}}},
+       {"meta": {"title": "x"}, "waivers": [{"rule": "X"}]}]
+for data in bad:
+    try:
+        model.Agreement.model_validate(data)
+        out["errors"].append(None)
+    except ValidationError as exc:
+        out["errors"].append([{k: v for k, v in e.items() if k != "url"} for e in exc.errors()])
+out["waiver"] = model.Waiver.model_validate({"rule": "X", "reason": "weil es so ist"}).model_dump(mode="json")
+print(json.dumps(out, sort_keys=True, default=str))
+"""
+
+
+def _probe(cache: str) -> dict:
+    env = dict(os.environ, BUDGETCHECK_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def _model_files(cache) -> list:
+    return sorted(cache.glob("models-*.pickle")) if cache.exists() else []
+
+
+def test_validators_from_the_cache_validate_exactly_as_generated_ones(tmp_path):
+    cache = tmp_path / "cache"
+    off = _probe("")  # no cache at all: pydantic generates everything, as before
+    assert off["cached"] is False and len(off["models"]) >= 20 and all(off["errors"][:-1])
+    first = _probe(str(cache))
+    assert first["cached"] is False and len(_model_files(cache)) == 1
+    assert not list(cache.glob(".*"))  # no temporary file left
+    warm = _probe(str(cache))
+    assert warm["cached"] is True
+    for run in (first, warm):
+        run.pop("cached")
+    off.pop("cached")
+    assert first == off and warm == off
+
+
+def test_a_corrupt_foreign_or_unsafe_model_cache_is_ignored(tmp_path):
+    cache = tmp_path / "cache"
+    reference = _probe(str(cache))
+    reference.pop("cached")
+    (path,) = _model_files(cache)
+    good = path.read_bytes()
+
+    def again(expect_cached: bool) -> None:
+        run = _probe(str(cache))
+        assert run.pop("cached") is expect_cached
+        assert run == reference
+
+    for bad in (b"", b"garbage", good[: len(good) // 2], good.replace(b"checker.model", b"checker.mode_")):
+        path.write_bytes(bad)
+        again(False)  # generated again and rewritten
+        assert path.read_bytes() != bad and len(path.read_bytes()) > 1000
+    again(True)
+    good = path.read_bytes()
+    import pickle
+
+    evil = pickle.dumps(("x" * 64, {"Agreement": {}}))  # a pickle naming another key: not used
+    path.write_bytes(evil)
+    again(False)
+    path.write_bytes(pickle.dumps((os.system, ("true",))))  # a global outside the model: refused
+    again(False)
+    target = tmp_path / "elsewhere.pickle"
+    target.write_bytes(good)
+    path.unlink()
+    path.symlink_to(target)  # a symlink is not followed
+    again(False)
+    path.unlink()
+    again(False)
+    again(True)
+    cache.chmod(0o777)  # a directory others may write to is not used at all
+    try:
+        for file in _model_files(cache):
+            file.unlink()
+        again(False)
+        assert not _model_files(cache)
+    finally:
+        cache.chmod(0o700)
+
+
+def test_model_cache_is_keyed_by_code_and_versions():
+    import hashlib
+
+    import pydantic
+    import pydantic_core
+
+    from checker import model
+
+    source = (ROOT / "checker" / "model.py").read_bytes()
+    expected = hashlib.sha256(f"{model._SCHEMA_CACHE_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0"
+                              f"{pydantic_core.__version__}\0".encode() + source).hexdigest()
+    assert model._schema_cache_key() == expected
+
+
+def test_concurrent_cold_starts_share_one_cache_file(tmp_path):
+    cache = tmp_path / "cache"
+    env = dict(os.environ, BUDGETCHECK_CACHE_DIR=str(cache), PYTHONPATH=str(ROOT), NO_COLOR="1")
+    cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01", CASE]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for _ in range(6)]
+    outputs = [proc.communicate() for proc in procs]
+    assert len({proc.returncode for proc in procs}) == 1 and procs[0].returncode in (0, 1)
+    assert len({out for out, _err in outputs}) == 1 and not any(err for _out, err in outputs)
+    assert len(_model_files(cache)) == 1 and not list(cache.glob(".*"))
+    again = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True)
+    assert again.stdout == outputs[0][0]
+
+
+def test_phase_timer_writes_phases_to_stderr_only(tmp_path):
+    env = dict(os.environ, BUDGETCHECK_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT), NO_COLOR="1")
+    cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01", CASE]
+    plain = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
+    timed = subprocess.run(cmd, cwd=ROOT, env=dict(env, BUDGETCHECK_TIMING="1"), capture_output=True, text=True)
+    assert timed.returncode == plain.returncode and plain.returncode in (0, 1)
+    assert timed.stdout == plain.stdout and plain.stderr == ""
+    phases = [line for line in timed.stderr.splitlines() if line.startswith("timing: ")]
+    names = " ".join(phases)
+    for phase in ("import checker.cli", "rule catalogue", "engine ruleset", "load, evaluate", "write outputs"):
+        assert phase in names
