@@ -28,12 +28,7 @@ and key, and for a misspelt key a suggestion. Relative file names in ``output`` 
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import re
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 from enum import Enum
 from pathlib import Path
 from typing import Any, Optional, Union
@@ -79,7 +74,7 @@ class Lang(str, Enum):
 class _Settings(BaseModel):
     """The keys of the configuration, with TOML's dashes turned into underscores."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)  # validator built when a file is read
 
     select: Optional[Union[list[str], str]] = None
     ignore: Optional[Union[list[str], str]] = None
@@ -162,9 +157,19 @@ def _unsafe_owner(folder: Path, candidate: Path) -> Optional[Path]:
     return None
 
 
+def _toml() -> Any:
+    """tomllib (tomli on Python 3.10), imported when a configuration file is read (start-up time)."""
+    try:
+        import tomllib
+    except ModuleNotFoundError:  # Python 3.10
+        import tomli as tomllib  # type: ignore[no-redef]
+    return tomllib
+
+
 def _has_section(path: Path) -> bool:
     from checker.safeio import read_regular
 
+    tomllib = _toml()
     try:
         raw = read_regular(path, MAX_CONFIG_BYTES)
     except OSError:
@@ -186,6 +191,7 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
     file = str(path)
     from checker.safeio import FileTooLarge, read_regular
 
+    tomllib = _toml()
     try:
         content = read_regular(path, MAX_CONFIG_BYTES).decode("utf-8")
     except FileTooLarge:
@@ -218,6 +224,8 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
     if unknown:
         errors = []
         for key in unknown:
+            import difflib
+
             suggestion = difflib.get_close_matches(key.replace("_", "-").lower(), KEYS, n=1, cutoff=0.6)
             errors.append(ErrorItem(file, *(locations.get((key,)) or (None, None)), ".".join((*prefix, key)),
                                     _text(lang, "unknown_key", key=repr(key)), "",
