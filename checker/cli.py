@@ -902,7 +902,10 @@ def _check(args: argparse.Namespace) -> int:
                     unread.extend(err.errors)
             raise InputError(errors + unread)
         root = Path(args.project_root).resolve() if getattr(args, "project_root", None) else find_project_root()
-        ctx = Context(root=root, help_base=getattr(args, "help_base_url", None) or default_help_base(),
+        help_base = getattr(args, "help_base_url", None)
+        if not help_base and any(o.fmt == "sarif" for o in outputs):  # only SARIF links the rules' help;
+            help_base = default_help_base()  # reading the installed metadata costs ~5 % of a cold check
+        ctx = Context(root=root, help_base=help_base,
                       sarif_unresolved=bool(getattr(args, "sarif_unresolved", False)))
 
         human = {o.fmt for o in outputs} & set(HUMAN_FORMATS)
