@@ -198,9 +198,6 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     extra waivers of the i-th path; ``load``: the loader of this process (standard input),
     used only without workers. Only what arrived ahead of its turn is held.
     """
-    import multiprocessing
-    import queue as queue_module
-
     check_date = check_date or dt.date.today()
     waivers = waivers or _Waivers()
     total = len(paths)
@@ -209,6 +206,9 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
         for index, path in enumerate(paths):
             yield (index, *_check_task(path, waivers(index), catalogue, lang, check_date, selected, load, finish))
         return
+    import multiprocessing  # only with workers (start-up time of a single check)
+    import queue as queue_module
+
     size = max(1, min(_CHUNK_MAX, total // ((workers + 1) * 8)))
     chunks = [range(i, min(i + size, total)) for i in range(0, total, size)]
     global _parent_pid

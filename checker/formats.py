@@ -36,7 +36,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Optional
@@ -193,10 +192,34 @@ def _u_escape(match: re.Match) -> str:
     return f"\\u{ord(match.group()):04x}"
 
 
-try:  # orjson writes the same text as json.dumps below, 3-4 times faster (json's indent is pure Python)
-    import orjson as _orjson
-except ImportError:  # pragma: no cover - a platform without an orjson wheel
-    _orjson = None
+_orjson: Any = None  # orjson once imported (dump_json); False: not installed
+
+
+def _orjson_module() -> Any:
+    """orjson, imported on first use (start-up time of a check that writes no JSON); None if missing.
+    orjson writes the same text as json.dumps below, 3-4 times faster (json's indent is pure Python)."""
+    global _orjson
+    if _orjson is None:
+        try:
+            import orjson
+        except ImportError:  # pragma: no cover - a platform without an orjson wheel
+            orjson = False
+        _orjson = orjson
+    return _orjson or None
+
+class _LazyModule:
+    """A module imported on its first attribute access (start-up time of a check that writes no XML)."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(self._name), attr)
+
+
+ET = _LazyModule("xml.etree.ElementTree")  # JUnit
 
 _PLAIN_SCALARS = frozenset({str, int, bool, type(None)})
 
@@ -229,10 +252,11 @@ def _orjson_safe(document: Any) -> bool:
 
 def dump_json(document: Any) -> str:
     """Sorted, indented JSON; UTF-8 text, with invisible controls escaped; ends with a newline."""
-    if _orjson is not None and _orjson_safe(document):
+    orjson = _orjson_module()
+    if orjson is not None and _orjson_safe(document):
         try:
-            text = _orjson.dumps(document, option=_orjson.OPT_INDENT_2 | _orjson.OPT_SORT_KEYS).decode()
-        except _orjson.JSONEncodeError:  # a lone surrogate or an integer beyond 64 bits
+            text = orjson.dumps(document, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode()
+        except orjson.JSONEncodeError:  # a lone surrogate or an integer beyond 64 bits
             text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)
     else:
         text = json.dumps(document, ensure_ascii=False, sort_keys=True, indent=2, allow_nan=False)

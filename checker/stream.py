@@ -25,13 +25,12 @@ one keeps the results (see ``cli._check``).
 from __future__ import annotations
 
 import pickle
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from checker import baseline as baseline_module
 from checker import ci_formats, formats
-from checker.formats import Context, Policy, dump_json
+from checker.formats import ET, Context, Policy, dump_json
 from checker.safeio import Sink, spool
 from checker.verdicts import AgreementResult, RunInfo
 
