@@ -148,3 +148,20 @@ def test_phase_timer_writes_phases_to_stderr_only(tmp_path):
     names = " ".join(phases)
     for phase in ("import checker.cli", "rule catalogue", "engine ruleset", "load, evaluate", "write outputs"):
         assert phase in names
+
+
+def test_a_single_check_loads_only_what_it_needs():
+    """A cold ``check`` with the text report imports none of the modules it does not need (start-up
+    time): no Jinja2 or Babel (text is laid out in Python), no web, PDF or test libraries, no XML or
+    orjson (no JUnit/JSON written), no multiprocessing (one file), no TOML (no configuration file),
+    no importlib.metadata (no SARIF help links, no pydantic plugin lookup)."""
+    code = ("import sys, io, contextlib\n"
+            "from checker.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()):\n"
+            f"    main(['check', '--no-config', '-q', '{CASE}'])\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[1:] or m in sys.argv[1:]))\n")
+    heavy = ["jinja2", "babel", "flask", "werkzeug", "weasyprint", "ruamel", "hypothesis", "checker.web",
+             "checker.pdf", "xml.etree.ElementTree", "orjson", "multiprocessing", "tomllib", "tomli",
+             "importlib.metadata"]
+    out = subprocess.run([sys.executable, "-c", code, *heavy], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

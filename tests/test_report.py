@@ -624,15 +624,3 @@ def test_text_report_is_its_template_byte_for_byte(every_case, small, lang, colo
         assert render_report(chosen, "text", lang=lang, run=RUN, color=color, run_notes=notes) == \
             _text_by_template(chosen, lang, RUN, notes, color=color)
 
-
-def test_text_report_does_not_import_jinja2():
-    """A cold ``check`` with the text report loads none of the modules it does not need (start-up time)."""
-    code = ("import sys, io, contextlib\n"
-            "from checker.cli import main\n"
-            "with contextlib.redirect_stdout(io.StringIO()):\n"
-            "    main(['check', '--no-config', '-q', 'cases/source/hamburg-jugendhilfe-eckpunkte.yaml'])\n"
-            "heavy = ('jinja2', 'babel', 'flask', 'werkzeug', 'weasyprint', 'ruamel', 'hypothesis',\n"
-            "         'checker.web', 'checker.pdf')\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in heavy or m in heavy))\n")
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
