@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from enum import Enum
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticKnownError
@@ -898,7 +898,8 @@ class Agreement(Base):
 # for them are plain data (dicts, lists, strings, numbers, and references to this module's classes
 # and functions), so they are kept in the private cache directory (checker.cachefiles), keyed by
 # this file's bytes and the Python, pydantic and pydantic-core versions: a later process makes the
-# validators and serializers from them directly. Nothing else changes: the same core schema makes
+# validators and serializers from them directly (the Agreement's validator at once, every other one
+# when it is first used). Nothing else changes: the same core schema makes
 # the same validator. What the cache holds is data from disk: it is unpickled with a whitelist (only
 # names of this module), and anything missing, stale, foreign, corrupt or incomplete means the
 # schemas are generated exactly as without a cache. ``__pydantic_core_schema__`` itself is left to
@@ -966,6 +967,20 @@ def _load_schemas(data: bytes, key: str) -> Optional[dict]:
     return schemas if stored_key == key and isinstance(schemas, dict) else None
 
 
+def _maker(cls: type, kind: str, schema: dict, config: Any) -> Any:
+    """Makes ``cls``'s validator or serializer from its cached schema when it is first used (each
+    class's schema holds those of the classes it nests, so making all at once would repeat work)."""
+
+    def make(*_args: Any, **_kwargs: Any) -> Any:
+        from pydantic_core import SchemaSerializer, SchemaValidator
+
+        done: Any = SchemaValidator(schema, config) if kind == "validator" else SchemaSerializer(schema, config)
+        setattr(cls, f"__pydantic_{kind}__", done)
+        return done
+
+    return make
+
+
 def _complete_models() -> None:
     """Give every model class of this module its validator and serializer (see above)."""
     global validators_from_cache
@@ -980,13 +995,17 @@ def _complete_models() -> None:
     if schemas is not None and set(schemas) == {cls.__qualname__ for cls in models}:
         try:
             from pydantic._internal._config import ConfigWrapper
-            from pydantic_core import SchemaSerializer, SchemaValidator
+            from pydantic._internal._mock_val_ser import MockValSer
 
             made = {}
             for cls in models:
                 config = ConfigWrapper(cls.model_config, check=False).core_config(title=cls.__name__)
-                schema = schemas[cls.__qualname__]
-                made[cls] = (SchemaValidator(schema, config), SchemaSerializer(schema, config))
+                makers = [_maker(cls, kind, schemas[cls.__qualname__], config) for kind in ("validator", "serializer")]
+                made[cls] = [MockValSer(f"{cls.__name__}: {kind} from the cache", code="class-not-fully-defined",
+                                        val_or_ser=kind, attempt_rebuild=maker)
+                             for kind, maker in zip(("validator", "serializer"), makers)]
+                if cls is Agreement:  # the one a check uses, made now: a schema pydantic-core refuses shows here
+                    made[cls][0] = makers[0]()
         except Exception:  # noqa: BLE001 - a schema this pydantic-core does not take: generate instead
             made = None
         if made is not None:
