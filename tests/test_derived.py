@@ -31,7 +31,7 @@ def test_referral_quota_restricts_access_and_choice(tmp_path, catalogue):
                            "  provider_access:\n    status: vereinbart\n    open_to_new_providers: true\n"
                            "    referral_quota_percent: 85\n")
     result = check_file(path, catalogue, check_date=DATE)
-    for rule in ("DWH-SK-TRAEGERZUGANG", "DWH-SK-WAHLRECHT", "RS-EXKLUSIVITAET"):
+    for rule in ("DWH-SK-TRAEGERZUGANG", "DWH-SK-WAHLRECHT"):  # RS-EXKLUSIVITAET merged into the first
         finding = result.finding(rule)
         assert finding.verdict == Verdict.verletzt, rule
         assert any(e.path == "clauses.provider_access.referral_quota_percent" and e.line == 10

@@ -245,6 +245,7 @@ def write_hostile(directory: Path, *, waive: bool) -> str:
     data = yaml.safe_load((ROOT / D01).read_text(encoding="utf-8"))
     data["meta"]["title"] = HOSTILE
     data["parties"]["takers"][0]["wertorientierung"] = HOSTILE
+    data["clauses"]["framework_agreements"]["framework_name"] = HOSTILE  # an evidence value (Landesrahmenvertrag)
     data["clauses"]["overspending"]["section"] = HOSTILE
     if waive:
         data["waivers"] = [{"rule": NACHFINANZIERUNG, "reason": HOSTILE, "granted_by": HOSTILE}]

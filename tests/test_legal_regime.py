@@ -139,7 +139,7 @@ def test_rule_validity_compares_the_whole_term():
 # --------------------------------------------------------------------------- scope by claim type
 
 INDIVIDUAL_CLAIM_RULES = ["DWH-JH-EINZELVEREINBARUNGEN", "DWH-SK-WAHLRECHT", "DWH-SK-RECHTSANSPRUECHE",
-                          "DWH-SK-BEDARFSDECKUNG", "DWH-SK-VERGABERECHT", "RS-EXKLUSIVITAET",
+                          "DWH-SK-BEDARFSDECKUNG", "DWH-SK-VERGABERECHT",
                           "RS-GEWAEHRUNG-OEFFENTLICH", "ISSAB-VR-NACHFINANZIERUNG"]
 DECISION_RULES = ["RS-GEWAEHRUNG-OEFFENTLICH", "DWH-QS-HILFEPLANUNG", "ISSAB-VS-SOZIALRAUMTEAMS",
                   "ISSAB-VS-ROLLENTRENNUNG"]

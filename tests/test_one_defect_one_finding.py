@@ -143,3 +143,92 @@ def test_interessenbekundung_and_the_deciding_body_are_two_facts(catalogue, comm
     assert result.finding("DWH-JH-AUSWAHLVERFAHREN").verdict.value == expected
     # the open call DWH-SK-VERGABERECHT recommends is never a procurement-law violation
     assert result.finding("DWH-SK-VERGABERECHT").verdict.value == "erfuellt"
+
+
+# --------------------------------------------------------------------------- provider access, legal claims
+
+def test_exclusivity_is_one_finding(catalogue):
+    """Exclusivity for a single budget holder gave up to four blockers/majors (Zugang, Vielfalt, Exklusivität,
+    Monopol); now one, with the court decisions and Art. 12 Abs. 1 GG."""
+    doc = {"meta": {"title": "Budget", "land": "niedersachsen"}, "field_of_work": ["eingliederungshilfe"],
+           "model": {"budget_form": "traegerbudget", "holder": "traeger", "allocation_model": "monopolist"},
+           "parties": {"takers": [{"name": "A", "wertorientierung": "evangelisch"}]},
+           "services": [EGH],
+           "clauses": {"provider_access": {"status": "vereinbart", "open_to_new_providers": False,
+                                           "agreements_open_to_all_suitable": False, "exclusivity": True,
+                                           "admission_rules": False}}}
+    result = evaluate(Agreement.model_validate(doc), catalogue, path="test.yaml", check_date=CHECK_DATE)
+    about_access = [f.id for f in result.findings if f.verdict.value == "verletzt"
+                    and any(e.path.startswith("clauses.provider_access") for e in f.evidence)]
+    assert about_access == ["DWH-SK-TRAEGERZUGANG", "ISSAB-VS-KOOPERATION-AUFNAHME"]
+    refs = {c.ref for c in result.finding("DWH-SK-TRAEGERZUGANG").rule.rule.legal_basis if c.law}
+    assert "Art. 12 Abs. 1" in refs
+
+
+def test_youth_welfare_admission_rules_are_one_finding(catalogue):
+    result = run(catalogue, provider_access={"status": "vereinbart", "open_to_new_providers": True,
+                                             "agreements_open_to_all_suitable": True, "exclusivity": False,
+                                             "admission_rules": False})
+    assert result.finding("DWH-JH-TRAEGERZUGANG").verdict.value == "verletzt"
+    assert result.finding("ISSAB-VS-KOOPERATION-AUFNAHME").verdict.value == "nicht_anwendbar"
+    assert result.finding("DWH-SK-TRAEGERZUGANG").verdict.value == "erfuellt"
+
+
+@pytest.mark.parametrize("fields, services", [(["kinder_jugendhilfe"], [HZE]), (["eingliederungshilfe"], [EGH])])
+def test_legal_claims_clause_is_one_finding(catalogue, fields, services):
+    result = run(catalogue, fields=fields, services=services, legal_claims_preserved={"status": "ausgeschlossen"},
+                 framework_agreements={"status": "vereinbart", "individual_agreements_remain": True})
+    about_claims = [f.id for f in result.findings if f.verdict.value == "verletzt"
+                    and any(e.path.startswith("clauses.legal_claims_preserved") for e in f.evidence)]
+    assert about_claims == ["DWH-SK-RECHTSANSPRUECHE"]
+    assert result.finding("RS-RECHTSANSPRUCH-ENTGELT").verdict.value == "erfuellt"
+
+
+# --------------------------------------------------------------------------- criticism (ISSAB 2.5)
+
+def test_every_rule_drawn_from_a_criticism_says_so(catalogue):
+    """A rule quoting a criticism ISSAB only reports (2.5) names it and ISSAB's own answer or own demand."""
+    for compiled in catalogue.rules:
+        rule = compiled.rule
+        if any(s.section.startswith("2.5") for s in rule.source):
+            assert rule.criticism is not None, rule.id
+            assert "2.5" in rule.criticism.de, rule.id
+
+
+@pytest.mark.parametrize("rule_id, answer", [("DWH-SK-WAHLRECHT", "gegenstandslos"),
+                                             ("DWH-SK-TRAEGERZUGANG", "ad absurdum geführt"),
+                                             ("ISSAB-VR-NACHFINANZIERUNG", "haben sich in der Praxis nicht")])
+def test_criticism_quotes_issabs_own_answer_verbatim(catalogue, rule_id, answer):
+    from tests.test_rule_sources import normalise, source_text
+
+    text = catalogue.by_id[rule_id].rule.criticism.de
+    assert answer in text
+    assert normalise(answer) in normalise(source_text("001_dde54a99f7067d07.txt"))
+
+
+def test_report_says_the_rule_rests_on_a_criticism(catalogue):
+    from checker.report import render_report
+    from checker.verdicts import RunInfo
+
+    result = run(catalogue, choice_of_provider=CHOICE_PAID_BY_BENEFICIARIES)
+    run_info = RunInfo(checker_version="0", catalogue_version="t", catalogue_digest="0" * 64, rule_count=0,
+                       check_date=CHECK_DATE.isoformat())
+    text = render_report([result], "markdown", lang="de", run=run_info)
+    assert "Beruht auf einer Kritik" in text and "gegenstandslos" in text
+
+
+def test_every_quotation_in_a_criticism_is_verbatim(catalogue):
+    """„…“ in a criticism quotes a source: each part (split at an ellipsis) occurs in 000 or 001."""
+    import re
+
+    from tests.test_rule_sources import normalise, source_text
+
+    sources = source_text("000_cfe332d5febb39fc.txt") + " " + source_text("001_dde54a99f7067d07.txt")
+    for compiled in catalogue.rules:
+        criticism = compiled.rule.criticism
+        if criticism is None:
+            continue
+        for quote in re.findall(r"„([^“]+)“", criticism.de):
+            for part in quote.split("…"):
+                part = normalise(part).strip(" .,")
+                assert not part or part in sources, (compiled.id, part)
