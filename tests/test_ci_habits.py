@@ -20,7 +20,7 @@ from checker.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 D01 = "cases/defective/d01-keine-nachfinanzierung.yaml"
-BREMEN = "cases/source/issab-3-03-bremen.yaml"  # 3 violations, many unresolved
+BREMEN = "cases/source/issab-3-03-bremen.yaml"  # 2 violations, many unresolved
 NACHFINANZIERUNG = "ISSAB-VR-NACHFINANZIERUNG"
 SARIF_SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
