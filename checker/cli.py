@@ -105,6 +105,15 @@ _MESSAGES = {
         "{option} {token}: no rule, id prefix or group of this name",
     ),
     "did_you_mean": ("meinten Sie '{suggestion}'?", "did you mean '{suggestion}'?"),
+    "retired_rule": (
+        "{rule} wurde in {into} zusammengeführt (eine Feststellung je Mangel)",
+        "{rule} was merged into {into} (one finding per defect)",
+    ),
+    "retired_ignore": (
+        "--ignore {rule}: die Regel wurde in {into} zusammengeführt, die mehr prüft; wer das nicht prüfen will, "
+        "nennt --ignore {into} ausdrücklich",
+        "--ignore {rule}: the rule was merged into {into}, which checks more; to skip that, name --ignore {into}",
+    ),
     "nothing_selected": (
         "--select/--ignore lassen keine Regel übrig; eine Prüfung ohne Regeln wäre immer bestanden",
         "--select/--ignore leave no rule; a check without rules would always pass",
@@ -599,9 +608,19 @@ def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang
 
     groups |= {g.value for g in Group}
 
+    from checker.rules import retired_rules
+
+    retired = retired_rules()
+
     def matching(token: str, option: str) -> set[str]:
         if token.upper() == "ALL":
             return set(ids)
+        into = retired.get(token.upper())
+        if into is not None and into in ids:
+            if option == "--ignore":  # the merged rule checks more: never skip it on an old name
+                raise _Usage(_msg(lang, "retired_ignore", rule=token.upper(), into=into))
+            print(_msg(lang, "retired_rule", rule=token.upper(), into=into), file=sys.stderr)
+            return {into}
         if token in groups:
             return {r.id for r in catalogue.rules if r.rule.group.value == token}
         found = {i for i in ids if i == token.upper() or i.startswith(token.upper().rstrip("-") + "-")}
@@ -1158,6 +1177,13 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     if args.rules_command == "show":
         rule = catalogue.by_id.get(args.rule_id.upper())
+        if rule is None:
+            from checker.rules import retired_rules
+
+            into = retired_rules().get(args.rule_id.upper())
+            rule = catalogue.by_id.get(into) if into else None
+            if rule is not None:
+                print(_msg(args.lang, "retired_rule", rule=args.rule_id.upper(), into=into), file=sys.stderr)
         if rule is None:
             close = difflib.get_close_matches(args.rule_id.upper(), list(catalogue.by_id), n=1, cutoff=0.5)
             message = _msg(args.lang, "unknown_rule", rule=args.rule_id)

@@ -97,6 +97,12 @@ _WORDS = {
         "waiver for {rule} is not needed (it waived nothing)",
     ),
     "waiver_unknown_rule": ("Ausnahme nennt unbekannte Regel {rule}", "waiver names an unknown rule {rule}"),
+    "waiver_merged_rule": (
+        "Ausnahme für {rule} ohne Wirkung: die Regel wurde in {into} zusammengeführt; prüfen und gegebenenfalls "
+        "für {into} neu erteilen",
+        "waiver for {rule} has no effect: the rule was merged into {into}; review it and grant it again for "
+        "{into} if it still holds",
+    ),
 }
 
 
@@ -368,6 +374,12 @@ def note_text(note: WaiverNote, lang: str) -> str:
     w = note.waiver
     where = f"{w.origin}:{w.line}" if w.line is not None else w.origin
     message = word(lang, f"waiver_{note.kind}", rule=w.rule, date=w.expires or "")
+    if note.kind == "unknown_rule":
+        from checker.rules import retired_rules
+
+        into = retired_rules().get(w.rule)
+        if into:
+            message = word(lang, "waiver_merged_rule", rule=w.rule, into=into)
     return f"{where}: {message}"
 
 

@@ -246,6 +246,10 @@ _W: dict[str, tuple[str, str]] = {
                     "without effect: the criterion is neither violated nor unresolved"),
     "note_unknown_rule": ("unbekannte Regel: keine Regel des Katalogs hat diese Id",
                           "unknown rule: no rule of the catalogue has this id"),
+    "note_merged_rule": ("ohne Wirkung: die Regel wurde in {into} zusammengeführt, die mehr prüft; die Ausnahme "
+                         "prüfen und gegebenenfalls für {into} neu erteilen",
+                         "without effect: the rule was merged into {into}, which checks more; review the waiver "
+                         "and grant it again for {into} if it still holds"),
     # settled
     "no_settled": ("Keine.", "None."),
     "settled_intro": ("Kurzfassung mit den Angaben, die das Urteil tragen.",
@@ -807,7 +811,14 @@ def _note_key(note: WaiverNote) -> tuple:
 def _note_view(note: WaiverNote, lang: str) -> dict:
     w = note.waiver
     key = f"note_{note.kind}"
-    return {"kind": note.kind, "text": _w(key, lang) if key in _W else note.kind, "rule": w.rule,
+    text = _w(key, lang) if key in _W else note.kind
+    if note.kind == "unknown_rule":
+        from checker.rules import retired_rules
+
+        into = retired_rules().get(w.rule)
+        if into:
+            text = _w("note_merged_rule", lang).format(into=into)
+    return {"kind": note.kind, "text": text, "rule": w.rule,
             "reason": w.reason, "granted_by": w.granted_by or _w("unknown", lang),
             "expires": format_date(w.expires, lang) if w.expires else _w("no_expiry", lang),
             "origin": f"{w.origin}:{w.line}" if w.line else w.origin}

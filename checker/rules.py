@@ -363,7 +363,31 @@ class QuestionFile(_Base):
 
 
 QUESTIONS_FILE = "questions.yaml"
-_NOT_RULE_FILES = ("parameters.yaml", "legal-basis.yaml", "coverage.yaml", QUESTIONS_FILE)
+RETIRED_FILE = "retired.yaml"
+_NOT_RULE_FILES = ("parameters.yaml", "legal-basis.yaml", "coverage.yaml", QUESTIONS_FILE, RETIRED_FILE)
+
+
+def retired_rules(rules_dir: Optional[Path] = None) -> dict[str, str]:
+    """Old rule id -> the rule it was merged into (rules/retired.yaml; empty when there is none)."""
+    return dict(_retired(str(rules_dir or RULES_DIR)))
+
+
+@lru_cache(maxsize=4)
+def _retired(rules_dir: str) -> tuple[tuple[str, str], ...]:
+    path = Path(rules_dir) / RETIRED_FILE
+    if not path.exists():
+        return ()
+    data = _yaml(path)
+    entries = data.get("retired") if isinstance(data, dict) else None
+    if not isinstance(entries, dict):
+        raise RuleFileError(str(path), None, "erwartet 'retired:' mit Einträgen ALTE-ID: {merged_into: NEUE-ID}")
+    out = []
+    for old, entry in entries.items():
+        into = entry.get("merged_into") if isinstance(entry, dict) else None
+        if not isinstance(into, str):
+            raise RuleFileError(str(path), str(old), "merged_into fehlt")
+        out.append((str(old), into))
+    return tuple(out)
 
 
 def load_question_groups(path: Path) -> tuple[tuple[str, tuple[str, ...], str, str], ...]:

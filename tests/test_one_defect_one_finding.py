@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import pytest
 
+from pathlib import Path
+
 from checker.check import evaluate
 from checker.model import Agreement
 from checker.rules import load_catalogue
 from tests.conftest import CHECK_DATE
 
+ROOT = Path(__file__).resolve().parents[1]
 HZE = {"name": "SPFH", "category": "hilfen_zur_erziehung", "claim": "subjektbezogen", "setting": "ambulant"}
 EGH = {"name": "ASP", "category": "eingliederungshilfe", "claim": "subjektbezogen", "setting": "ambulant"}
 
@@ -232,3 +235,53 @@ def test_every_quotation_in_a_criticism_is_verbatim(catalogue):
             for part in quote.split("…"):
                 part = normalise(part).strip(" .,")
                 assert not part or part in sources, (compiled.id, part)
+
+
+# --------------------------------------------------------------------------- retired ids
+
+D01 = "cases/defective/d01-keine-nachfinanzierung.yaml"
+
+
+def test_retired_ids_point_at_existing_rules_and_are_never_reused(catalogue):
+    from checker.rules import retired_rules
+
+    retired = retired_rules()
+    assert "ISSAB-KR-RECHTSANSPRUCH-DECKEL" in retired
+    for old, into in retired.items():
+        assert old not in catalogue.by_id, old
+        assert into in catalogue.by_id, (old, into)
+
+
+def cli(capsys, *args):
+    from checker.cli import main
+
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_rules_show_names_the_rule_an_old_id_went_into(capsys):
+    code, out, err = cli(capsys, "rules", "show", "ISSAB-KR-RECHTSANSPRUCH-DECKEL")
+    assert code == 0 and "ISSAB-VR-NACHFINANZIERUNG" in out
+    assert "in ISSAB-VR-NACHFINANZIERUNG zusammengeführt" in err
+
+
+def test_select_an_old_id_selects_the_merged_rule_ignore_is_refused(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    code, out, err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "-f", "concise",
+                         "--fail-on", "major", "--select", "ISSAB-VR-KEIN-DECKEL", D01)
+    assert code == 1 and "ISSAB-VR-NACHFINANZIERUNG verletzt" in out and "zusammengeführt" in err
+    code, out, err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "--ignore", "RS-EXKLUSIVITAET", D01)
+    assert code == 2 and out == "" and "--ignore DWH-SK-TRAEGERZUGANG" in err
+
+
+def test_a_waiver_for_an_old_id_waives_nothing_and_says_where_it_went(capsys, tmp_path):
+    import yaml
+
+    data = yaml.safe_load((ROOT / D01).read_text(encoding="utf-8"))
+    data["waivers"] = [{"rule": "ISSAB-VR-KEIN-DECKEL", "reason": "Altlast", "granted_by": "Leitung"}]
+    path = tmp_path / "d01.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    code, out, _err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "-f", "markdown", "--detail", "full", "--fail-on", "major", str(path))
+    assert code == 1  # the merged rule is still verletzt: the old waiver does not silence it
+    assert "in ISSAB-VR-NACHFINANZIERUNG zusammengeführt" in out
