@@ -1545,8 +1545,10 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
             "severity": {"key": f.severity.value, "label": label(SEVERITY, f.severity.value, lang)},
             "says": _short_says(view, f),
             "sources": [{"passage": s.passage, "citation": citation(s, lang)} for s in rule.source],
-            "legal": [_legal(ref) for ref in rule.legal_basis],
-            "recommendation": _text(rule.recommendation, lang),
+            # the law in force for the agreement's field and dates, as in the full report (issue 14)
+            "legal": [_legal(ref, lang) for ref in cited(rule.legal_basis, view.regime)],
+            "criticism": _text(rule.criticism, lang) if rule.criticism else "",
+            "recommendation": _text(view.regime.wording(rule, "recommendation"), lang),
         })
     # questions: the Result's deduplicated list (one per deciding fact, numbered by severity),
     # grouped here by the part of the draft they ask about; within a topic in their order

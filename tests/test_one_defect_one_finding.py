@@ -285,3 +285,25 @@ def test_a_waiver_for_an_old_id_waives_nothing_and_says_where_it_went(capsys, tm
     code, out, _err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "-f", "markdown", "--detail", "full", "--fail-on", "major", str(path))
     assert code == 1  # the merged rule is still verletzt: the old waiver does not silence it
     assert "in ISSAB-VR-NACHFINANZIERUNG zusammengeführt" in out
+
+
+@pytest.mark.parametrize("case", [D01, "cases/source/issab-3-03-bremen.yaml",
+                                  "cases/source/hamburg-2014-eingliederungshilfe-traegerbudget.yaml"])
+@pytest.mark.parametrize("fmt", ["markdown", "html"])
+def test_short_report_cites_only_the_law_in_force(capsys, monkeypatch, case, fmt):
+    """The short report (the default) filtered no citations: an SGB VIII or SGB XII-era report cited SGB IX."""
+    monkeypatch.chdir(ROOT)
+    _code, out, _err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "-f", fmt, case)
+    assert "Rechtsgrundlage" in out or "Verstöße (0)" in out or "keine Verstöße" in out.lower()
+    assert "SGB IX" not in out
+
+
+def test_short_report_says_the_rule_rests_on_a_criticism(capsys, monkeypatch, tmp_path):
+    import yaml
+
+    data = yaml.safe_load((ROOT / D01).read_text(encoding="utf-8"))
+    data["clauses"]["choice_of_provider"]["outside_provider_paid_by"] = "leistungsberechtigte"
+    path = tmp_path / "d.yaml"
+    path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    _code, out, _err = cli(capsys, "check", "--no-config", "--date", "2026-01-01", "-f", "markdown", str(path))
+    assert "**Beruht auf einer Kritik:**" in out and "gegenstandslos" in out
