@@ -35,7 +35,7 @@ from typing import Any, Iterator, Optional
 
 from pydantic import BaseModel
 
-from checker.model import Agreement, ClauseStatus
+from checker.model import ABSENT, Agreement, ClauseStatus, silence_of
 from checker.regime import Regime
 
 # Reserved fact keys (never used by the model): fact kind, clause name,
@@ -114,8 +114,9 @@ DERIVED = {
     ),
     "derived.provider_decides_on_granting": (
         "bool",
-        "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, oder Gewährung und "
-        "Leistungserbringung sind nicht getrennt (Rollentrennung ausgeschlossen)",
+        "Leistungserbringer entscheiden über die Gewährung: ausdrücklich angegeben, die Entscheidung des "
+        "öffentlichen Trägers über jede Hilfe ausgeschlossen, Gewährung und Leistungserbringung nicht getrennt "
+        "(Rollentrennung ausgeschlossen), oder die Stelle mit Regiekompetenz ist ein Budgetnehmer",
     ),
     # Closed-world on purpose: true only when the services are listed and none carries an individual claim
     # (resp. none is granted by a decision); otherwise false, so the protective rules for individual claims
@@ -268,6 +269,22 @@ def _plan(cls: type[BaseModel]) -> tuple[tuple[str, str, Any, Optional[str], Any
 
 
 @lru_cache(maxsize=None)
+def _silences(cls: type[BaseModel]) -> dict[str, Any]:
+    """Field name -> what the rules read when the draft is silent on it (``fehlt``), per model class."""
+    out = {}
+    for name, info in cls.model_fields.items():
+        found = silence_of(info.annotation)
+        if found is not None:
+            out[name] = found.value
+    return out
+
+
+def silent(value: Any, silence: Any) -> Any:
+    """A fact's value as the rules read it: ``fehlt`` (the draft is silent) reads as ``silence``."""
+    return silence if value == ABSENT else value
+
+
+@lru_cache(maxsize=None)
 def _members(enum_type: type[Enum]) -> tuple[str, ...]:
     return tuple(m.value for m in enum_type)
 
@@ -295,6 +312,8 @@ def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_pr
             elif inner_kind == "model" and items is not None:
                 path = path_prefix + name
                 items.extend((path, i, v) for i, v in enumerate(value))
+        elif type(value) is str and value == ABSENT and name in _silences(cls):  # noqa: E721
+            out[key] = _silences(cls)[name]  # the draft is silent: what silence means for the rules
         else:
             out[key] = _scalar(value)
 
@@ -348,6 +367,36 @@ def _claim_scope(items: list) -> tuple[bool, bool]:
     return infrastructure, no_decision
 
 
+def _name(text: Optional[str]) -> str:
+    return " ".join(text.split()).casefold() if text else ""
+
+
+def provider_decides_on_granting(agreement: Agreement) -> Optional[bool]:
+    """Whether providers decide on granting aid (the public body then does not keep the
+    Regiekompetenz), from every structured field that can record it, whatever the field:
+
+    * ``public_body_decides.provider_decides_on_granting: true`` (stated as such);
+    * ``public_body_decides.status: ausgeschlossen`` (the draft excludes or contradicts that the
+      public body decides on every aid);
+    * ``role_separation.status: ausgeschlossen`` (granting and provision in one hand);
+    * ``parties.giver.unit_with_regiekompetenz`` names a budget holder (the same name as one of
+      ``parties.takers``, compared ignoring case and spacing: the unit that directs is a provider).
+
+    False where ``provider_decides_on_granting`` is false or ``fehlt`` (the draft grants no such
+    right) and nothing above says otherwise; None (unknown) else. Free text (notes, wording) is not
+    read: see cases/REVIEW.md (J2)."""
+    clauses = agreement.clauses
+    stated = silent(clauses.public_body_decides.provider_decides_on_granting, False)
+    giver = agreement.parties.giver if agreement.parties else None
+    takers = agreement.parties.takers if agreement.parties else None
+    unit = _name(giver.unit_with_regiekompetenz if giver else None)
+    if (stated is True or clauses.public_body_decides.status == ClauseStatus.ausgeschlossen
+            or clauses.role_separation.status == ClauseStatus.ausgeschlossen
+            or (unit and any(_name(t.name) == unit for t in takers or []))):
+        return True
+    return False if stated is False else None
+
+
 def derived_values(agreement: Agreement) -> dict[str, Any]:
     out: dict[str, Any] = {}
     period = agreement.meta.period
@@ -399,22 +448,22 @@ def derived_values(agreement: Agreement) -> dict[str, Any]:
                 out[path.removeprefix("derived.")] = found
     out["infrastructure_only"], out["no_granted_aid"] = _claim_scope(services or [])
     access = agreement.clauses.provider_access
-    quota = access.referral_quota_percent
-    if access.exclusivity is True or (quota is not None and quota > 0):
+    quota = silent(access.referral_quota_percent, 0)  # silence sets no quota
+    exclusivity = silent(access.exclusivity, False)  # silence promises no exclusivity
+    if exclusivity is True or (quota is not None and quota > 0):
         out["access_restricted"] = True
-    elif access.exclusivity is False:
+    elif exclusivity is False:
         out["access_restricted"] = False
     out["choice_restricted_by_quota"] = quota is not None and quota > 0
     choice = agreement.clauses.choice_of_provider
-    if choice.limited_to_budget_holders is not None:
-        out["choice_limited_to_budget_holders"] = choice.limited_to_budget_holders
+    limited = silent(choice.limited_to_budget_holders, False)  # silence sets no limit
+    if limited is not None:
+        out["choice_limited_to_budget_holders"] = limited
     elif choice.opening_clause is True:
         out["choice_limited_to_budget_holders"] = False
-    decides = agreement.clauses.public_body_decides.provider_decides_on_granting
-    if decides is True or agreement.clauses.role_separation.status == ClauseStatus.ausgeschlossen:
-        out["provider_decides_on_granting"] = True
-    elif decides is False:
-        out["provider_decides_on_granting"] = False
+    decides = provider_decides_on_granting(agreement)
+    if decides is not None:
+        out["provider_decides_on_granting"] = decides
     takers = agreement.parties.takers if agreement.parties else None
     if takers:
         if all(t.kind is not None for t in takers):

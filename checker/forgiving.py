@@ -107,6 +107,8 @@ def _scalar(kind: str, typ: Any, value: Any, path: tuple, problems: list[Problem
     if not isinstance(value, str):
         return value
     text = value.strip()
+    if kind in ("bool", "enum", "int", "float") and text.casefold() == "fehlt":
+        return "fehlt"  # the draft is silent on it: the model says where that is allowed
     if kind == "enum":
         allowed = _allowed(typ)
         if text in allowed:

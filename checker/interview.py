@@ -28,7 +28,7 @@ from pydantic import BaseModel
 
 from checker.facts import _unwrap
 from checker.labels import ENUM, label
-from checker.model import Agreement, ClauseStatus
+from checker.model import ABSENT, Agreement, ClauseStatus, silence_at
 from checker.rules import SEVERITY_ORDER, Catalogue, Severity, Verdict
 from checker.verdicts import DERIVED_INPUTS, ITEM_DERIVED_INPUTS, AgreementResult
 
@@ -91,6 +91,7 @@ class Question:
     severity: Optional[Severity] = None
     section: str = "basics"
     details: list["Question"] = field(default_factory=list)  # a clause's detail fields
+    absent: bool = False  # a yes/no or enum fact that may be answered "fehlt im Entwurf" (model.Silence)
     items: list["Question"] = field(default_factory=list)  # a list's item fields (key relative: "claim")
     order: int = 0
     number: str = ""  # for kind number: "int" (whole numbers only) or "float"
@@ -240,6 +241,10 @@ def _question_for(key: str) -> Question:
             q.label = head  # "Nachfinanzierung: anspruch, ermessen, keine": the choices show the values
     if kind == "number":
         q.number = "int" if isinstance(inner, type) and issubclass(inner, int) else "float"
+    if kind in ("bool", "enum") and silence_at(key) is not None:
+        q.absent = True
+        if kind == "enum":
+            q.options.append((ABSENT, STATUS_LABELS[ABSENT]))
     return q
 
 
@@ -582,7 +587,7 @@ def parse_input(kind: str, text: str, number: str = "") -> Any:
         value = _scalar("date", None, text, (), [])
         return value
     if kind == "bool":
-        return {"true": True, "false": False}.get(text, text)
+        return {"true": True, "false": False}.get(text, text)  # "fehlt" stays: the loader decides
     return text
 
 

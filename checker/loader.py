@@ -269,6 +269,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "expected a mapping of 'key: value', found: {found}",
     ),
     "other": ("ungültiger Wert {found}: {detail}", "invalid value {found}: {detail}"),
+    "or_absent": (" (oder fehlt: der Entwurf regelt es nicht)", " (or fehlt: the draft does not regulate it)"),
     # short "expected" descriptions and display words
     "exp_bool": ("true | false", "true | false"),
     "exp_int": ("ganze Zahl", "whole number"),
@@ -1063,8 +1064,28 @@ def validate(model: type[M], raw: dict, locations: Locations, file: str, lang: s
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
-        errors = [_error_item(model, error, locations, file, lang) for error in exc.errors(include_url=False)]
+        errors = [_error_item(model, error, locations, file, lang)
+                  for error in _absent_unions(exc.errors(include_url=False))]
         raise InputError(errors) from None
+
+
+_ABSENT_TAG = "literal['fehlt']"  # pydantic's name of the ``fehlt`` branch of a fact (checker.model.Silence)
+
+
+def _absent_unions(errors: list) -> list:
+    """One error per field for a fact that may also be ``fehlt``: pydantic reports the value against
+    each branch of the union (``...opening_clause.bool`` and ``...opening_clause[literal['fehlt']]``);
+    keep the first, at the field's own path, and say that ``fehlt`` is allowed there too."""
+    absent = {tuple(e["loc"][:-1]) for e in errors if e["loc"] and e["loc"][-1] == _ABSENT_TAG}
+    out = []
+    for error in errors:
+        loc = tuple(error["loc"])
+        if loc and loc[-1] == _ABSENT_TAG:
+            continue
+        if len(loc) >= 2 and loc[:-1] in absent:
+            error = {**error, "loc": loc[:-1], "or_absent": True}
+        out.append(error)
+    return out
 
 
 def load_agreement(path: Union[str, Path], lang: str = "de") -> LoadedAgreement:
@@ -1141,6 +1162,9 @@ def _error_item(model: type[BaseModel], error: dict, locations: Locations, file:
     position = location_for(locations, path)
     line, column = position if position else (None, None)
     message = text(lang, key, **values)
+    if error.get("or_absent"):
+        message += text(lang, "or_absent")
+        expected = f"{expected} | fehlt" if expected else "fehlt"
     return ErrorItem(file, line, column, dotted(path), message, expected, suggestion, lang)
 
 

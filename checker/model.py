@@ -12,6 +12,8 @@ Three states are kept apart everywhere:
   contradicts the clause (known false); ``status: fehlt`` -- the draft was read
   and does not regulate it (the draft is silent: a missing protective clause is
   a finding, see rules/README.md),
+* for protective yes/no, enum and number facts marked with :class:`Silence`: ``fehlt`` -- the
+  draft says nothing about it; the rules read what silence means (``false``, ``keine``, 0),
 * a value that is *not known* (the field is left out, or a clause has
   ``status: unbekannt``, the default: nobody has looked yet). Not known is never
   treated as fulfilled: rules that depend on it come out *ungeklärt*.
@@ -27,7 +29,8 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from enum import Enum
-from typing import Annotated, Any, Optional
+from dataclasses import dataclass
+from typing import Annotated, Any, Literal, Optional, Union
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, model_validator
 from pydantic_core import PydanticKnownError
@@ -59,6 +62,63 @@ Count = Annotated[int, Field(ge=0, le=100_000_000, strict=True)]
 Flag = Annotated[bool, Field(strict=True)]
 Date = Annotated[dt.date, BeforeValidator(_no_number)]
 ShortText = Annotated[str, Field(max_length=2_000)]
+
+# ``fehlt`` for a single yes/no or enum fact: the draft was read and says nothing about it.
+ABSENT = "fehlt"
+
+
+@dataclass(frozen=True)
+class Silence:
+    """Marks a fact that may be ``fehlt`` and what the rules read then: silence grants nothing,
+    so a flag reads ``false`` (no opening clause, no exclusivity promised, tariff increases not
+    covered) and a mechanism ``keine``. The model keeps ``fehlt``; the report shows "Die
+    Vereinbarung regelt … nicht". Only for protective facts a draft may regulate or be silent on
+    (rules/README.md); facts that describe the model itself (who holds the budget) have none."""
+
+    value: Any
+
+
+# a yes/no fact of a clause or of the budget that the draft may be silent on (``fehlt`` reads as false)
+SilentFlag = Annotated[Union[Flag, Literal["fehlt"]], Silence(False)]
+
+
+def silence_at(path: str) -> Optional[Silence]:
+    """The :class:`Silence` of a model path ("clauses.cost_increases.covers_tariff", list indices
+    allowed), None where ``fehlt`` is not allowed."""
+    import re as _re
+    import typing
+
+    node: Any = Agreement
+    annotation: Any = None
+    for part in _re.sub(r"\[\d*\]", "", path).split("."):
+        fields = getattr(node, "model_fields", None)
+        if not fields or part not in fields:
+            return None
+        annotation = fields[part].annotation
+        node = None
+        stack = [annotation]
+        while stack:
+            candidate = stack.pop()
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                node = candidate
+                break
+            stack.extend(typing.get_args(candidate))
+    return silence_of(annotation) if annotation is not None else None
+
+
+def silence_of(annotation: Any) -> Optional[Silence]:
+    """The :class:`Silence` of a field's annotation (None: ``fehlt`` is not allowed there)."""
+    import typing
+
+    for meta in getattr(annotation, "__metadata__", ()):
+        if isinstance(meta, Silence):
+            return meta
+    for argument in typing.get_args(annotation):
+        if argument is not type(None) and not isinstance(argument, str):
+            found = silence_of(argument)
+            if found is not None:
+                return found
+    return None
 LongText = Annotated[str, Field(max_length=20_000)]
 
 
@@ -352,14 +412,14 @@ class BudgetModel(Base):
     budget_form: Optional[BudgetForm] = Field(None, description="Form des Budgets")
     holder: Optional[BudgetHolder] = Field(None, description="Wer das Budget hält")
     managed_by: Optional[BudgetHolder] = Field(None, description="Wer das Budget verwaltet/bewirtschaftet")
-    provider_has_full_disposal: Optional[Flag] = Field(
+    provider_has_full_disposal: Optional[SilentFlag] = Field(
         None,
         description="Träger verfügt in vollem Umfang über das Budget, unabhängig von der Fallzahl "
         "(wichtig, wenn die Wirtschaftliche Jugendhilfe verwaltet)",
     )
     allocation_model: Optional[AllocationModel] = Field(None, description="Aufteilungsmodell (ISSAB 6.3)")
     scope: Optional[Scope] = Field(None, description="Räumlicher Zuschnitt des Budgets")
-    temporary_step: Optional[Flag] = Field(
+    temporary_step: Optional[SilentFlag] = Field(
         None, description="Ausdrücklich als befristeter Zwischenschritt vereinbart"
     )
     includes_verfuegungsfonds: Optional[Flag] = Field(
@@ -445,7 +505,7 @@ class Payout(Base):
     conditional_shares: Optional[list[ConditionalShare]] = Field(
         None, max_length=MAX_LIST_ITEMS, description="Bedingt ausgezahlte Anteile mit ihren Bedingungen"
     )
-    available_at_period_start: Optional[Flag] = Field(
+    available_at_period_start: Optional[SilentFlag] = Field(
         None, description="Mittel stehen zu Beginn des Abrechnungszeitraums zur Verfügung"
     )
     section: Optional[ShortText] = Field(None, description="Fundstelle in der Vereinbarung")
@@ -502,7 +562,7 @@ class Budget(Base):
     reduction_reason: Optional[ShortText] = Field(
         None, description="Begründung, falls das Budget unter den Vorjahreskosten liegt"
     )
-    reduction_reason_given: Optional[Flag] = Field(
+    reduction_reason_given: Optional[SilentFlag] = Field(
         None,
         description="Die Vereinbarung begründet ein Budget unter den Vorjahreskosten (false: keine "
         "Begründung); bei angegebener Begründung automatisch true",
@@ -528,7 +588,7 @@ class Budget(Base):
     def _stated_reason_is_given(self) -> "Budget":
         if self.reduction_reason and self.reduction_reason_given is None:
             self.reduction_reason_given = True
-        elif self.reduction_reason and self.reduction_reason_given is False:
+        elif self.reduction_reason and self.reduction_reason_given in (False, ABSENT):
             raise ValueError("reduction_reason ist angegeben, reduction_reason_given aber false")
         return self
 
@@ -566,54 +626,55 @@ class LegalClaimsClause(Clause):
 
 
 class ChoiceClause(Clause):
-    opening_clause: Optional[Flag] = Field(
+    opening_clause: Optional[SilentFlag] = Field(
         None, description="Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen"
     )
     outside_provider_paid_by: Optional[OutsideProviderPayer] = Field(
         None, description="Wer bei Wahl eines Trägers außerhalb des Budgets zahlt"
     )
-    limited_to_budget_holders: Optional[Flag] = Field(
+    limited_to_budget_holders: Optional[SilentFlag] = Field(
         None, description="Wahl ist auf die Budgetnehmer beschränkt"
     )
 
 
 class ProviderAccessClause(Clause):
-    open_to_new_providers: Optional[Flag] = Field(
+    open_to_new_providers: Optional[SilentFlag] = Field(
         None, description="Weitere im Sozialraum verankerte Träger können ein Budget abschließen"
     )
-    admission_rules: Optional[Flag] = Field(None, description="Regeln zur Aufnahme neuer Kooperationspartner")
-    exclusivity: Optional[Flag] = Field(None, description="Exklusivität für die Budgetnehmer")
-    referral_quota_percent: Optional[Percent] = Field(
+    admission_rules: Optional[SilentFlag] = Field(None, description="Regeln zur Aufnahme neuer Kooperationspartner")
+    exclusivity: Optional[SilentFlag] = Field(None, description="Exklusivität für die Budgetnehmer")
+    referral_quota_percent: Optional[Annotated[Union[Percent, Literal["fehlt"]], Silence(0)]] = Field(
         None, description="Vorrangige Fallzuweisungsquote für ausgewählte Träger in Prozent"
     )
-    agreements_open_to_all_suitable: Optional[Flag] = Field(
+    agreements_open_to_all_suitable: Optional[SilentFlag] = Field(
         None,
         description="Leistungsvereinbarungen bleiben jedem geeigneten Träger offen, unabhängig vom Budget",
     )
-    transitional_guarantee: Optional[Flag] = Field(
+    transitional_guarantee: Optional[SilentFlag] = Field(
         None, description="Befristete Bestandsgarantie für bestehende Träger in der Einstiegsphase"
     )
 
 
 class SelectionClause(Clause):
     procedure: Optional[SelectionProcedure] = Field(None, description="Auswahlverfahren")
-    transparent_criteria: Optional[Flag] = Field(
+    transparent_criteria: Optional[SilentFlag] = Field(
         None, description="Transparente jugendhilfespezifische Qualitätskriterien"
     )
-    published: Optional[Flag] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
+    published: Optional[SilentFlag] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
     committee_decides: Optional[Flag] = Field(
         None, description="Der Jugendhilfeausschuss entscheidet über die Auswahl (welches Verfahren auch immer)"
     )
 
 
 class CostIncreaseClause(Clause):
-    mechanism: Optional[IncreaseMechanism] = Field(None, description="Wie Kostensteigerungen berücksichtigt werden")
-    covers_tariff: Optional[Flag] = Field(None, description="Tarifsteigerungen sind erfasst")
+    mechanism: Optional[Annotated[Union[IncreaseMechanism, Literal["fehlt"]], Silence("keine")]] = Field(
+        None, description="Wie Kostensteigerungen berücksichtigt werden")
+    covers_tariff: Optional[SilentFlag] = Field(None, description="Tarifsteigerungen sind erfasst")
 
 
 class FrameworkClause(Clause):
     framework_name: Optional[ShortText] = Field(None, description="Landesrahmenvertrag, der gilt")
-    individual_agreements_remain: Optional[Flag] = Field(
+    individual_agreements_remain: Optional[SilentFlag] = Field(
         None,
         description="Einzelvereinbarungen (Leistungs-, Entgelt- bzw. Vergütungsvereinbarungen mit jedem Träger) "
         "bleiben neben dem Budget bestehen",
@@ -624,16 +685,17 @@ class DemandAdjustmentClause(Clause):
     trigger: Optional[ShortText] = Field(None, description="Auslöser der Anpassung")
     threshold_percent: Optional[Percent] = Field(None, description="Schwelle in Prozent")
     timing: Optional[AdjustmentTiming] = Field(None, description="Wirkung unterjährig oder erst im Folgejahr")
-    volume_changes_count: Optional[Flag] = Field(
+    volume_changes_count: Optional[SilentFlag] = Field(
         None, description="Mengenmäßige Nachfrageänderungen (Fallzahlen, Fallvolumen) lösen die Anpassung aus"
     )
-    social_changes_count: Optional[Flag] = Field(
+    social_changes_count: Optional[SilentFlag] = Field(
         None, description="Demografische und sozialstrukturelle Veränderungen zählen als Anlass"
     )
 
 
 class OverspendingClause(Clause):
-    mode: Optional[OverspendingMode] = Field(None, description="Nachfinanzierung: anspruch, ermessen, keine")
+    mode: Optional[Annotated[Union[OverspendingMode, Literal["fehlt"]], Silence("keine")]] = Field(
+        None, description="Nachfinanzierung: anspruch, ermessen, keine")
     procedure: Optional[ShortText] = Field(None, description="Verfahren der Nachfinanzierung")
 
 
@@ -651,7 +713,7 @@ class SurplusClause(Clause):
 
 
 class SchlichtungClause(Clause):
-    callable_by_both: Optional[Flag] = Field(
+    callable_by_both: Optional[SilentFlag] = Field(
         None, description="Budgetgeber und Budgetnehmer können die Schlichtungsstelle anrufen"
     )
 
@@ -667,8 +729,8 @@ class PrinciplesClause(Clause):
 
 
 class SteeringClause(Clause):
-    parity: Optional[Flag] = Field(None, description="Paritätisch besetzt")
-    reviews_agreements: Optional[Flag] = Field(None, description="Begleitet und überprüft die Vereinbarungen")
+    parity: Optional[SilentFlag] = Field(None, description="Paritätisch besetzt")
+    reviews_agreements: Optional[SilentFlag] = Field(None, description="Begleitet und überprüft die Vereinbarungen")
     composition: Optional[ShortText] = Field(None, description="Zusammensetzung")
 
 
@@ -678,18 +740,18 @@ class AnchoringClause(Clause):
 
 
 class EvaluationClause(Clause):
-    criteria_agreed_before_start: Optional[Flag] = Field(
+    criteria_agreed_before_start: Optional[SilentFlag] = Field(
         None, description="Kriterienkatalog vor Aufnahme der Tätigkeit vereinbart"
     )
 
 
 class TrainingClause(Clause):
     share_percent: Optional[Percent] = Field(None, description="Anteil für gemeinsame Fortbildung in Prozent")
-    joint: Optional[Flag] = Field(None, description="Gemeinsame Fortbildung von öffentlichem und freiem Träger")
+    joint: Optional[SilentFlag] = Field(None, description="Gemeinsame Fortbildung von öffentlichem und freiem Träger")
 
 
 class DecisionClause(Clause):
-    provider_decides_on_granting: Optional[Flag] = Field(
+    provider_decides_on_granting: Optional[SilentFlag] = Field(
         None, description="Der Leistungserbringer entscheidet über die Gewährung von Hilfen"
     )
 
@@ -719,8 +781,8 @@ class TransparencyClause(Clause):
 
 
 class PlanningClause(Clause):
-    indicators: Optional[Flag] = Field(None, description="Sozialräumliche Indikatoren")
-    small_area_data: Optional[Flag] = Field(None, description="Kleinräumige Daten")
+    indicators: Optional[SilentFlag] = Field(None, description="Sozialräumliche Indikatoren")
+    small_area_data: Optional[SilentFlag] = Field(None, description="Kleinräumige Daten")
 
 
 class DimensionsClause(Clause):

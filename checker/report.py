@@ -37,7 +37,7 @@ from pydantic import BaseModel
 from checker.paths import templates_dir
 from checker.facts import DERIVED
 from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, source_origin
-from checker.model import Agreement, Clauses, ClauseStatus
+from checker.model import ABSENT, Agreement, Clauses, ClauseStatus, silence_at
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
@@ -289,6 +289,13 @@ _CLAUSE_PARTS = {
 }
 
 _DERIVED_EN = {
+    "derived.access_restricted": "access of further providers is restricted: exclusivity, or a preferential "
+                                 "referral quota above 0 %",
+    "derived.choice_restricted_by_quota": "a preferential referral quota for the budget holders steers cases past "
+                                          "the right to choose (true: quota above 0 %)",
+    "derived.provider_decides_on_granting": "providers decide on granting aid: stated, the public body's decision on "
+                                            "every aid excluded, granting and provision not kept apart, or the unit "
+                                            "that directs the aid is a budget holder",
     "derived.services_subjektbezogen": "at least one service is subject-related (individual legal claim)",
     "derived.infrastructure_only": "only infrastructure services (all listed services without an individual claim)",
     "derived.no_granted_aid": "no aid granted by a decision of the public body (only infrastructure or direct access "
@@ -636,6 +643,19 @@ def absent_text(status_path: str, lang: str) -> str:
     return f"absent: the agreement does not regulate “{description_en(what)}”"
 
 
+def absent_fact_text(path: str, lang: str) -> str:
+    """A yes/no or enum fact the draft is silent on: 'fehlt: Die Vereinbarung regelt „…“ nicht'
+    and what the rules read (no / none)."""
+    what = describe_path(path, "de")
+    silence = silence_at(path)
+    reads = silence.value if silence is not None else None
+    if lang == "de":
+        shown = "nein" if reads is False else str(reads)
+        return f"fehlt: Die Vereinbarung regelt „{what}“ nicht (gilt als „{shown}“)"
+    shown = "no" if reads is False else str(reads)
+    return f"absent: the agreement does not regulate “{description_en(what)}” (read as “{shown}”)"
+
+
 def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
     """A stated or computed value as a reader expects it (units, separators, dates, yes/no)."""
     if value is None:
@@ -659,6 +679,8 @@ def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
         return ", ".join(format_value(path, v, lang, agreement) for v in value)
     if value == "fehlt" and path.startswith("clauses.") and path.endswith(".status"):
         return absent_text(path, lang)
+    if value == ABSENT and silence_at(path) is not None:
+        return absent_fact_text(path, lang)
     if isinstance(value, (Enum, str)):
         # a choice: its label (checker.labels.ENUM, as the workbench offers it); clause statuses keep
         # the report's own wording above

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from checker.model import FORMAT_VERSION, Agreement
+from checker.model import ABSENT, FORMAT_VERSION, Agreement
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://budgetcheck.invalid/schema/agreement-v2.json"
@@ -88,7 +88,11 @@ class _Template:
         """Follow ``$ref`` and drop the ``null`` branch of ``anyOf``; the outer description wins."""
         outer = {key: value for key, value in node.items() if key not in ("$ref", "anyOf")}
         if "anyOf" in node:
-            (inner,) = [branch for branch in node["anyOf"] if branch.get("type") != "null"]
+            branches = [branch for branch in node["anyOf"] if branch.get("type") != "null"]
+            absent = [branch for branch in branches if branch.get("const") == ABSENT]
+            (inner,) = [branch for branch in branches if branch not in absent]
+            if absent:  # a fact the draft may be silent on (checker.model.Silence)
+                outer["x-absent"] = True
         elif "$ref" in node:
             inner = self.schema["$defs"][node["$ref"].rsplit("/", 1)[-1]]
         else:
@@ -142,6 +146,10 @@ class _Template:
 
     def _hint(self, node: dict) -> str:
         """Allowed values, type and range of a field, in a few words."""
+        hint = self._type_hint(node)
+        return f"{hint} | {ABSENT}" if node.get("x-absent") else hint
+
+    def _type_hint(self, node: dict) -> str:
         kind = node.get("type")
         if "enum" in node:
             return f"{self._word('values')}: " + " | ".join(str(value) for value in node["enum"])

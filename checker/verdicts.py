@@ -50,7 +50,9 @@ DERIVED_INPUTS = {
     "derived.choice_limited_to_budget_holders": ["clauses.choice_of_provider.limited_to_budget_holders",
                                                  "clauses.choice_of_provider.opening_clause"],
     "derived.provider_decides_on_granting": ["clauses.public_body_decides.provider_decides_on_granting",
-                                             "clauses.role_separation.status"],
+                                             "clauses.public_body_decides.status",
+                                             "clauses.role_separation.status",
+                                             "parties.giver.unit_with_regiekompetenz"],
 }
 
 # Overall verdicts, from the worst (see overall_verdict)

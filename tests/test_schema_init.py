@@ -7,7 +7,7 @@ import re
 import typing
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Union
+from typing import Annotated, Any, Literal, Union
 
 import jsonschema
 import pytest
@@ -41,7 +41,9 @@ def _unwrap(annotation: Any) -> tuple[Any, bool]:
     while True:
         origin = typing.get_origin(annotation)
         if origin is Union:
-            (annotation,) = [arg for arg in typing.get_args(annotation) if arg is not type(None)]
+            # Optional[X], and X | Literal["fehlt"] for a fact the draft may be silent on
+            (annotation,) = [arg for arg in typing.get_args(annotation)
+                             if arg is not type(None) and typing.get_origin(arg) is not Literal]
         elif origin is Annotated:
             annotation = typing.get_args(annotation)[0]
         elif origin is list:

@@ -553,7 +553,7 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
                 "selected": [str(v) for v in value] if isinstance(value, list) else [],
                 "text": "\n".join(str(v) for v in value) if isinstance(value, list) else "",
                 "error": draft.errors.get(path, ""), "hint": q.hint, "options": q.options,
-                "detail_help": q.help}
+                "detail_help": q.help, "absent": getattr(q, "absent", False)}
 
     def _first_error(draft: Any, prefix: str) -> str:
         for path, message in draft.errors.items():
