@@ -104,6 +104,8 @@ _GROUPS = (
     ("budget.earmarks", "budget.structure"),
     ("budget.payout", "budget.payout"),
     ("budget.bonus", "budget.payout"),
+    # the unit that directs the aid is the public body's Regiekompetenz: one fact with who decides
+    ("parties.giver.unit_with_regiekompetenz", "clauses.public_body_decides"),
 )
 _DETAILED = {"model", "budget.amount", "budget.structure", "budget.payout", "parties.takers", "services"}
 
