@@ -506,6 +506,34 @@ def asked(plan: Plan, result: Optional[AgreementResult], raw: dict,
     return out + record
 
 
+def grouped(questions: list[Question], catalogue: Catalogue) -> list[tuple[Optional[tuple[str, str]], list[Question]]]:
+    """The asked questions in blocks: a question of its own, or the questions whose facts one
+    provision of a contract regulates (rules/questions.yaml), asked together under the group's
+    question where at least two of them are asked. A block stands where its first question stands
+    (the most severe first). Returns (group (key, German question) or None, questions) per block."""
+    group_of: dict[str, tuple[str, str]] = {}
+    for key, facts, ask_de, _ask_en in catalogue.question_groups:
+        for fact in facts:
+            group_of[fact] = (key, ask_de)
+    asked_in: dict[str, int] = {}
+    for q in questions:
+        g = group_of.get(q.key)
+        if g is not None:
+            asked_in[g[0]] = asked_in.get(g[0], 0) + 1
+    blocks: list[tuple[Optional[tuple[str, str]], list[Question]]] = []
+    placed: dict[str, list[Question]] = {}
+    for q in questions:
+        g = group_of.get(q.key)
+        if g is None or asked_in[g[0]] < 2:
+            blocks.append((None, [q]))
+        elif g[0] in placed:
+            placed[g[0]].append(q)
+        else:
+            placed[g[0]] = [q]
+            blocks.append((g, placed[g[0]]))
+    return blocks
+
+
 # --------------------------------------------------------------------------- values
 
 

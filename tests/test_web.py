@@ -481,3 +481,26 @@ def test_applicability_first_in_the_interview(catalogue):
     for key in plain - first:  # every question left out belongs only to rules whose applicability is open
         assert set(plan.by_key[key].rules) - {f.id for f in result.findings
                                               if f.verdict.value == "nicht_anwendbar"} <= open_rules
+
+
+def test_interview_asks_one_provision_as_one_block(tmp_path, catalogue):
+    """The clauses one provision of a contract regulates (rules/questions.yaml) are one block under
+    the group's question (Nachfinanzierung: demand adjustment, overspending, renegotiation,
+    surpluses); every clause keeps its own answer form, so nothing is left out."""
+    from checker.web.server import create_app
+
+    folder = tmp_path / "ws"
+    folder.mkdir()
+    shutil.copy(ISSAB, folder / "stuttgart.yaml")
+    app = create_app(folder, check_date=CHECK_DATE)
+    client = app.test_client()
+    d = open_draft(client, "stuttgart.yaml")
+    page = client.get(f"/r/stuttgart.yaml/interview?d={d}").get_data(as_text=True)
+    block = page[page.index('id="g-nachfinanzierung"'):]
+    block = block[: block.index('<div class="qgroup"') if '<div class="qgroup"' in block else len(block)]
+    assert "Was regelt die Vereinbarung, wenn der Bedarf das Budget übersteigt" in block
+    for clause in ("demand-adjustment", "overspending", "surplus"):
+        assert f'id="q-clauses-{clause}"' in block
+        assert page.count(f'id="q-clauses-{clause}"') == 1
+    blocks, fields = re.search(r'id="asked-count">(\d+) Fragen, (\d+) Angaben<', page).groups()
+    assert int(blocks) < page.count('<article class="question') <= int(fields)

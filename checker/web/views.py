@@ -210,7 +210,8 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
         return {"name": draft.name, "draft": draft, "answer_url": url_for("answer", name=draft.name), "sections": _sections(draft, questions),
                 "started": iv.started(draft.raw), "verdict": _verdict(draft, timing),
                 "message": message, "conflict": conflict, "glossary": glossary(),
-                "asked_count": _count([q for q in questions if q.section != "record"], draft), "answers": _answers()}
+                "asked_count": _count([q for q in questions if q.section != "record"], draft), "answers": _answers(),
+                "block_count": len(iv.grouped([q for q in questions if q.section != "record"], bench.catalogue))}
 
     def _answers() -> list[str]:
         for q in bench.plan.questions:
@@ -506,11 +507,16 @@ def register(app: Flask, bench: Any, hosts: Optional[set[str]]) -> None:  # noqa
     # ------------------------------------------------------------------ view models
 
     def _sections(draft: Any, questions: list) -> list[dict]:
+        """The asked questions by section; the questions one provision regulates (rules/questions.yaml)
+        as one block under the group's question, in the section of its most severe question."""
         sections: dict[str, dict] = {}
-        for q in questions:
+        for group, members in iv.grouped(questions, bench.catalogue):
+            q = members[0]
             sec = sections.setdefault(q.section, {"key": q.section, "label": iv.SECTION_LABELS[q.section],
-                                                  "questions": []})
-            sec["questions"].append(_question_view(draft, q))
+                                                  "blocks": []})
+            sec["blocks"].append({"group": group[1] if group else "",
+                                  "anchor": f"g-{group[0]}" if group else "",
+                                  "questions": [_question_view(draft, m) for m in members]})
         return list(sections.values())
 
     @app.get("/why/<path:key>")
