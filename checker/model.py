@@ -619,7 +619,7 @@ class Clause(Base):
 
 
 class LegalClaimsClause(Clause):
-    granting_limited_to_budget: Optional[Flag] = Field(
+    granting_limited_to_budget: Optional[SilentFlag] = Field(
         None,
         description="Hilfen werden nur im Rahmen der Budgetmittel gewährt (die Gewährung selbst hängt vom Budget ab)",
     )
@@ -661,7 +661,7 @@ class SelectionClause(Clause):
         None, description="Transparente jugendhilfespezifische Qualitätskriterien"
     )
     published: Optional[SilentFlag] = Field(None, description="Verfahren und Kriterien sind veröffentlicht")
-    committee_decides: Optional[Flag] = Field(
+    committee_decides: Optional[SilentFlag] = Field(
         None, description="Der Jugendhilfeausschuss entscheidet über die Auswahl (welches Verfahren auch immer)"
     )
 

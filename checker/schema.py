@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from checker.model import ABSENT, FORMAT_VERSION, Agreement
+from checker.texts_en import description_en
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://budgetcheck.invalid/schema/agreement-v2.json"
@@ -48,7 +49,7 @@ _HEADER = {
     "en": (
         f"Template for a budget agreement (budgetcheck, format {FORMAT_VERSION}).",
         "Schema for your editor: budgetcheck schema > budgetcheck-schema.json",
-        "Field descriptions are German, as in the format itself.",
+        "Keys and values are those of the format (German domain terms); the comments are English.",
         "Commented-out values count as not stated (unknown), never as fulfilled.",
         "To fill in a value, remove the comment sign of its line and of its parent lines.",
         "Check with: budgetcheck validate FILE.yaml",
@@ -139,7 +140,10 @@ class _Template:
         return ""
 
     def _comment(self, node: dict, required: bool) -> str:
-        parts = [node.get("description", ""), self._hint(node)]
+        description = node.get("description", "")
+        if self.lang == "en" and description:
+            description = description_en(description)
+        parts = [description, self._hint(node)]
         if required:
             parts.append(self._word("required"))
         return "; ".join(part for part in parts if part)

@@ -92,7 +92,9 @@ def test_which_facts_may_be_fehlt():
     for path in ("clauses.choice_of_provider.opening_clause", "clauses.provider_access.exclusivity",
                  "clauses.cost_increases.covers_tariff", "clauses.cost_increases.mechanism",
                  "clauses.overspending.mode", "clauses.public_body_decides.provider_decides_on_granting",
-                 "budget.reduction_reason_given", "clauses.provider_access.referral_quota_percent"):
+                 "budget.reduction_reason_given", "clauses.provider_access.referral_quota_percent",
+                 "clauses.legal_claims_preserved.granting_limited_to_budget",
+                 "clauses.selection_procedure.committee_decides"):
         assert silence_at(path) is not None, path
     for path in ("model.holder", "model.allocation_model", "services[0].claim", "clauses.overspending.procedure",
                  "meta.status", "parties.takers[0].kind"):

@@ -168,6 +168,8 @@ def test_english_template_has_an_english_header():
     template = init_template("en")
     assert "Template for a budget agreement" in template
     assert "values: geplant | entwurf | unterzeichnet | beendet" in template
+    assert "# amount_per_year:  # Budget per year in EUR; number" in template  # comments in English
+    assert "Budget pro Jahr" not in template
 
 
 def test_filled_template_validates(tmp_path):
