@@ -305,6 +305,13 @@ class Catalogue:
     # rules/questions.yaml: (key, facts, question de, question en) of the facts asked together
     question_groups: tuple = ()
 
+    def __getstate__(self) -> dict:
+        """Pickled without ``memo``: what readers derived in this process (the workbench's interview
+        plan, ...) is no part of a catalogue and holds classes the cache reader refuses."""
+        state = dict(self.__dict__)
+        state["memo"] = {}
+        return state
+
     @cached_property
     def by_id(self) -> dict[str, CompiledRule]:
         return {r.id: r for r in self.rules}
