@@ -705,7 +705,7 @@ class SurplusClause(Clause):
         None, description="Anteil der Überschüsse, der beim Träger verbleibt, in Prozent"
     )
     use: Optional[ShortText] = Field(None, description="Verwendung der Überschüsse")
-    provision_proven: Optional[Flag] = Field(
+    provision_proven: Optional[SilentFlag] = Field(
         None,
         description="Überschüsse verbleiben nur unter der Voraussetzung, dass nachweislich alle notwendigen "
         "Hilfen geleistet worden sind (ISSAB 2002, Kap. 3.1)",
@@ -757,25 +757,25 @@ class DecisionClause(Clause):
 
 
 class ChildProtectionClause(Clause):
-    section_8a: Optional[Flag] = Field(
+    section_8a: Optional[SilentFlag] = Field(
         None, description="Vereinbarung nach § 8a Abs. 4 SGB VIII (Schutzauftrag bei Kindeswohlgefährdung), "
         "in der Budgetvereinbarung oder in einer eigenen Vereinbarung, auf die sie verweist")
-    section_72a: Optional[Flag] = Field(
+    section_72a: Optional[SilentFlag] = Field(
         None, description="Vereinbarung nach § 72a Abs. 2, 4 SGB VIII (Tätigkeitsausschluss einschlägig "
         "vorbestrafter Personen, erweitertes Führungszeugnis)")
-    violence_protection_concept: Optional[Flag] = Field(
+    violence_protection_concept: Optional[SilentFlag] = Field(
         None, description="Eingliederungshilfe: Maßnahmen zum Schutz vor Gewalt, insbesondere ein auf die "
         "Einrichtung oder den Dienst zugeschnittenes Gewaltschutzkonzept (§ 37a SGB IX)")
 
 
 class ControllingClause(Clause):
-    case_monitoring: Optional[Flag] = Field(
+    case_monitoring: Optional[SilentFlag] = Field(
         None, description="Verfahren der Fallbegleitung: der öffentliche Träger wird regelmäßig über den "
         "Fallverlauf und den Grad der Zielerreichung informiert (ISSAB 2002, Kap. 6.2)")
 
 
 class TransparencyClause(Clause):
-    means_goals_traceable: Optional[Flag] = Field(
+    means_goals_traceable: Optional[SilentFlag] = Field(
         None, description="Nachvollziehbar ausgewiesen, welche Mittel mit welchen Zielen und Wirkungen "
         "ausgegeben werden (ISSAB 2002, Kap. 6.2)")
 

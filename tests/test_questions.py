@@ -68,8 +68,7 @@ def test_nachfinanzierung_is_asked_once_for_all_its_rules(results):
     assert {"ISSAB-VR-NACHFINANZIERUNG", "DWH-SK-BEDARFSDECKUNG"} <= set(overspending.rules)
     assert not {"ISSAB-VR-KEIN-DECKEL", "ISSAB-KR-RECHTSANSPRUCH-DECKEL"} & set(overspending.rules)
     assert overspending.severity == Severity.blocker
-    assert all(f.path.startswith(("clauses.overspending.", "clauses.demand_adjustment."))
-               for f in overspending.fields)
+    assert all(f.path.startswith(tuple(fact + "." for fact in overspending.facts)) for f in overspending.fields)
     for part in ("Budgetanpassung bei Nachfrageänderung", "Nachfinanzierung: anspruch, ermessen, keine",
                  "Wirkung unterjährig oder erst im Folgejahr"):
         assert part in overspending.text_de
@@ -90,6 +89,8 @@ def test_a_group_with_one_open_fact_keeps_that_facts_own_question(catalogue):
     agreement = loaded.agreement.model_copy(deep=True)
     agreement.clauses.overspending.status = ClauseStatus.vereinbart
     agreement.clauses.overspending.mode = OverspendingMode.anspruch
+    for name in ("surplus", "renegotiation"):  # the other facts of the Nachfinanzierung: silent in the draft
+        getattr(agreement.clauses, name).status = ClauseStatus.fehlt
     result = evaluate(agreement, catalogue, check_date=DATE)
     (q,) = [q for q in result.questions if "clauses.demand_adjustment" in q.facts]
     assert q.key == q.facts[0] == "clauses.demand_adjustment"
