@@ -133,8 +133,8 @@ _MESSAGES = {
     ),
     "report_written": ("{file}: {fmt}-Bericht geschrieben", "{file}: {fmt} report written"),
     "summary": (
-        "{total} Vereinbarung(en) geprüft ({rules} Regeln, Stichtag {date}): {passed} bestanden, "
-        "{failed} mit Befunden ab '{threshold}'",
+        "{total} Vereinbarung(en) geprüft ({rules} Regeln, Stichtag {date}): {passed} ohne und "
+        "{failed} mit Befunden ab Schwere „{threshold}“",
         "{total} agreement(s) checked ({rules} rules, check date {date}): {passed} passed, "
         "{failed} with findings at or above '{threshold}'",
     ),
@@ -1125,9 +1125,14 @@ class _RunSummary:
                 decoder = codecs.getincrementaldecoder("utf-8")()
                 for block in self.lines.blocks():
                     sys.stderr.write(decoder.decode(block))
-            sys.stderr.write(_msg(self.lang, "summary", total=self.total, rules=run.rule_count, date=run.check_date,
+            from checker.labels import SEVERITY, label
+
+            day = str(run.check_date)
+            if self.lang == "de" and len(day) == 10:  # 2026-12-07 -> 07.12.2026
+                day = ".".join(reversed(day.split("-")))
+            sys.stderr.write(_msg(self.lang, "summary", total=self.total, rules=run.rule_count, date=day,
                                   passed=self.total - self.failed, failed=self.failed,
-                                  threshold=self.policy.fail_on.value) + "\n")
+                                  threshold=label(SEVERITY, self.policy.fail_on.value, self.lang)) + "\n")
         sys.stderr.flush()
 
     def discard(self) -> None:

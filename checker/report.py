@@ -127,16 +127,16 @@ _W: dict[str, tuple[str, str]] = {
     "meaning_" + OVERALL_BLOCKED: ("Die Vereinbarung sollte in dieser Fassung nicht unterzeichnet werden.",
                                    "The agreement should not be signed as it stands."),
     "meaning_" + OVERALL_UNJUDGEABLE: (
-        "Die Beschreibung reicht für ein Urteil nicht aus. Erst die Fragen im Klärungsbedarf beantworten "
+        "Die Beschreibung reicht für ein Urteil nicht aus. Erst die offenen Fragen (Klärungsbedarf) beantworten "
         "(oder im Entwurf nachsehen: vereinbart, ausgeschlossen oder fehlt), dann erneut prüfen.",
         "The description is too thin for a verdict. Answer the open questions first (or look them up in the "
         "draft: agreed, excluded or absent), then check again."),
     "meaning_" + OVERALL_OPEN: (
-        "Nicht unterzeichnen, bevor die ungeklärten Blocker geklärt sind: die Antworten auf die Fragen im "
-        "Klärungsbedarf entscheiden, ob die Vereinbarung zeichnungsreif ist.",
+        "Nicht unterzeichnen, bevor die ungeklärten Blocker geklärt sind: die Antworten auf die offenen "
+        "Fragen (Klärungsbedarf) entscheiden, ob die Vereinbarung zeichnungsreif ist.",
         "Do not sign before the unresolved blockers are settled: the answers to the open questions decide "
         "whether the agreement is fit to sign."),
-    "unjudgeable_reason": ("{open} von {total} Blockern, die anwenden können, sind ungeklärt",
+    "unjudgeable_reason": ("{open} von {total} Blockern, die anwendbar sein können, sind ungeklärt",
                            "{open} of {total} blockers that may apply are unresolved"),
     "meaning_" + OVERALL_CONDITIONAL: ("Vor der Unterzeichnung sind die genannten Punkte zu ändern oder "
                                        "verbindlich zu klären.",
@@ -320,9 +320,12 @@ _GLOSSARY = (
     ("Prüfbericht", "Dieser Bericht: das Ergebnis der Prüfung einer Budgetvereinbarung gegen den Regelkatalog.",
      "This report: the result of checking a budget agreement against the rule catalogue."),
     ("Trägerbudget", "Ein fester Betrag, der mit einem Träger oder einem Trägerverbund für einen Zeitraum "
-                     "vereinbart wird und die Entgelte je Einzelfall ersetzt.",
-     "A fixed sum agreed with one provider (or a group of providers) for a period, replacing "
-     "case-by-case fees."),
+                     "vereinbart wird, statt Leistungen einzeln abzurechnen. Hilfen, auf die ein individueller "
+                     "Rechtsanspruch besteht, kann er nicht ersetzen: sie bleiben über Einzelvereinbarungen und "
+                     "Entgelte gesichert (siehe die Kriterien dazu).",
+     "A fixed sum agreed with one provider (or a group of providers) for a period instead of billing "
+     "services one by one. It cannot replace help to which there is an individual legal claim: that stays "
+     "secured by individual agreements and fees (see the criteria on it)."),
     ("Sozialraumbudget", "Ein fester Betrag für alle oder bestimmte Leistungen in einem Sozialraum (Quartier), "
                          "der den dort zuständigen Trägern übergeben wird.",
      "A fixed sum for all (or defined) services in one neighbourhood, handed to the providers "
@@ -330,13 +333,17 @@ _GLOSSARY = (
     ("Budgetgeber / Budgetnehmer", "Wer das Budget gibt (der öffentliche Träger) / wer es erhält (ein oder "
                                    "mehrere freie Träger).",
      "The party that gives the budget (the public body) / the provider(s) that receive it."),
-    ("zeichnungsreif / zeichnungsreif mit Auflagen / nicht zeichnungsreif",
-     "Das Gesamturteil. Nicht zeichnungsreif: mindestens ein Blocker ist verletzt. Zeichnungsreif mit "
-     "Auflagen: kein Blocker verletzt, aber ein erhebliches Kriterium verletzt oder ein Blocker ungeklärt. "
-     "Zeichnungsreif: weder das eine noch das andere.",
-     "The overall verdict. Not fit to sign (nicht zeichnungsreif): at least one blocker is violated. Fit to "
-     "sign with conditions (mit Auflagen): no blocker violated, but a major criterion violated or a blocker "
-     "unresolved. Fit to sign (zeichnungsreif): neither."),
+    ("Gesamturteil",
+     "Nicht zeichnungsreif: mindestens ein Blocker ist verletzt. Nicht prüfbar: die Beschreibung ist zu dünn "
+     "für ein Urteil (die meisten Blocker, die anwendbar sein können, sind ungeklärt). Nicht zeichnungsreif "
+     "ohne Klärung: kein Blocker verletzt, aber ein Blocker ungeklärt; die offenen Fragen entscheiden. "
+     "Zeichnungsreif mit Auflagen: kein Blocker verletzt oder offen, aber ein erhebliches Kriterium "
+     "verletzt: vor der Unterzeichnung zu ändern. Zeichnungsreif: nichts davon.",
+     "Not fit to sign (nicht zeichnungsreif): at least one blocker is violated. Cannot be judged (nicht "
+     "prüfbar): the description is too thin (most blockers that may apply are unresolved). Not fit to sign "
+     "without clarification (ohne Klärung): no blocker violated, but one unresolved; the open questions "
+     "decide. Fit to sign with conditions (mit Auflagen): no blocker violated or open, but a major criterion "
+     "violated, to be changed before signing. Fit to sign (zeichnungsreif): none of these."),
     ("erfüllt / verletzt / ungeklärt / nicht anwendbar / ausgenommen",
      "Die Urteile je Kriterium. Erfüllt: die Angaben belegen es. Verletzt: angegebene Tatsachen widersprechen "
      "ihm. Ungeklärt: es fehlen Angaben – Fehlendes gilt nie als erfüllt. Nicht anwendbar: das Kriterium gilt "
@@ -346,15 +353,16 @@ _GLOSSARY = (
      "fulfilled. Not applicable (nicht anwendbar): the criterion does not apply to this agreement. Waived "
      "(ausgenommen): a justified waiver sets the verdict aside."),
     ("Blocker / erheblich / gering / Hinweis",
-     "Die Schwere eines Kriteriums. Ein verletzter Blocker macht die Vereinbarung nicht zeichnungsreif; ein "
-     "verletztes erhebliches Kriterium oder ein ungeklärter Blocker führt zu Auflagen; gering und Hinweis "
-     "ändern das Gesamturteil nicht.",
-     "The severity of a criterion. A violated blocker makes the agreement not fit to sign; a violated major "
-     "criterion (erheblich) or an unresolved blocker leads to conditions; minor (gering) and advice "
-     "(Hinweis) do not change the overall verdict."),
-    ("Klärungsbedarf", "Die Liste offener Fragen an die andere Vertragsseite: jedes ungeklärte Kriterium wird "
-                       "zu einer Frage.",
-     "The list of open questions to put to the other party: every unresolved criterion becomes one."),
+     "Die Schwere eines Kriteriums. Ein verletzter Blocker macht die Vereinbarung nicht zeichnungsreif, ein "
+     "ungeklärter verlangt erst Klärung; ein verletztes erhebliches Kriterium führt zu Auflagen; gering und "
+     "Hinweis ändern das Gesamturteil nicht.",
+     "The severity of a criterion. A violated blocker makes the agreement not fit to sign, an unresolved one "
+     "needs clarification first; a violated major criterion (erheblich) leads to conditions; minor (gering) "
+     "and advice (Hinweis) do not change the overall verdict."),
+    ("Klärungsbedarf", "Die offenen Fragen: was im Entwurf nachzusehen oder mit der anderen Vertragsseite zu "
+                       "klären ist. Jede Frage steht einmal da, auch wenn sie mehrere Kriterien entscheidet.",
+     "The open questions: what to look up in the draft or settle with the other party. Each question appears "
+     "once, even where it decides several criteria."),
     ("Fundstelle", "Die Stelle im Vertrag (z. B. „§ 7 Abs. 2“), wie sie in der Eingabedatei angegeben ist.",
      "The place in the contract (e.g. “§ 7 Abs. 2”, section 7 paragraph 2) as given in the input file."),
     ("Zwischenergebnis", "Das Urteil einer Regel, auf dem eine andere Regel aufbaut („beruht auf“).",
@@ -847,15 +855,19 @@ def _note_view(note: WaiverNote, lang: str) -> dict:
 
 
 def _legal(ref: Any, lang: str = "de") -> str:
-    text = ref.decision if ref.decision else " ".join(x for x in (ref.ref, ref.law) if x)
+    """'§ 77 SGB VIII (note)'; a decision as 'OVG Hamburg, … – Beschluss im Eilverfahren (…); verified-or-not'
+    (the proceeding after a dash, so its own brackets are never nested in ours)."""
+    if not ref.decision:
+        text = " ".join(x for x in (ref.ref, ref.law) if x)
+        return f"{text} ({ref.note})" if ref.note else text
     notes = []
-    if ref.decision and getattr(ref, "proceeding", None):
+    if getattr(ref, "proceeding", None):
         notes.append(ref.proceeding)
-    if ref.decision and getattr(ref, "verified", None) is not None:
+    if getattr(ref, "verified", None) is not None:
         notes.append(_w("proceeding_verified" if ref.verified else "proceeding_summary", lang))
     if ref.note:
         notes.append(ref.note)
-    return f"{text} ({'; '.join(notes)})" if notes else text
+    return " – ".join([ref.decision, "; ".join(notes)]) if notes else ref.decision
 
 
 class _AgreementView:
@@ -1451,10 +1463,12 @@ _SW: dict[str, tuple[str, str]] = {
     "draft_silent": ("Der Entwurf enthält dazu keine Regelung.", "The draft contains no provision on this."),
     "criterion_requires": ("Was das Kriterium verlangt", "What the criterion requires"),
     "sec_open": ("Offene Fragen", "Open questions"),
-    "open_intro": ("Diese Fragen an die andere Vertragsseite entscheiden die offenen Kriterien; jede steht "
-                   "einmal da. Fragen, die das Gesamturteil entscheiden (ungeklärte Blocker), sind markiert.",
-                   "These questions to the other party decide the open criteria; each appears once. Questions "
-                   "that decide the overall verdict (unresolved blockers) are marked."),
+    "open_intro": ("Diese Fragen entscheiden die offenen Kriterien; jede steht einmal da. Was der Entwurf "
+                   "regelt, dort nachsehen; was er offenlässt, mit der anderen Vertragsseite klären. Fragen, "
+                   "die das Gesamturteil entscheiden (ungeklärte Blocker), sind markiert.",
+                   "These questions decide the open criteria; each appears once. Look up in the draft what it "
+                   "provides; settle with the other party what it leaves open. Questions that decide the "
+                   "overall verdict (unresolved blockers) are marked."),
     "decides_overall": ("entscheidet das Gesamturteil", "decides the overall verdict"),
     "no_open": ("Keine offenen Fragen.", "No open questions."),
     "sec_rest": ("Was erfüllt ist und was nicht anwendbar ist", "What holds and what does not apply"),
@@ -1463,10 +1477,13 @@ _SW: dict[str, tuple[str, str]] = {
     "waived": ("Ausgenommen", "Waived"),
     "none": ("keine", "none"),
     "sec_about": ("Zu diesem Bericht", "About this report"),
-    "about_detail": ("Die vollständigen Einzelnachweise (jede Regel mit den Angaben der Eingabedatei, Zeilen "
-                     "und Pfaden) enthält der ausführliche Bericht: budgetcheck check --detail full.",
-                     "The full evidence (every rule with the statements of the input file, lines and paths) is in "
-                     "the detailed report: budgetcheck check --detail full."),
+    "about_detail": ("Die vollständigen Einzelnachweise (jedes Kriterium mit den Angaben der Beschreibung, "
+                     "auf die sich das Urteil stützt) enthält der ausführliche Prüfnachweis, den budgetcheck "
+                     "aus derselben Beschreibung erzeugt.",
+                     "The full evidence (every criterion with the statements of the description its verdict "
+                     "rests on) is in the detailed evidence report that budgetcheck produces from the same "
+                     "description."),
+    "why": ("Warum das wichtig ist", "Why it matters"),
     "input": ("Eingabe", "Input"),
     "page": ("Seite", "Page"),
     "of": ("von", "of"),
@@ -1517,10 +1534,15 @@ def _topic(key: str) -> str:
     return head if head in TOPIC_ORDER else "other"
 
 
+# "ausgeschlossen" means: the draft regulates the opposite of the protective content (clause labels
+# name topics, e.g. "Zugang weiterer Träger, Exklusivität", so "schließt aus: Exklusivität" would read
+# as the good outcome).
 _STATUS_SENTENCE = {
-    "ausgeschlossen": ("Der Entwurf schließt das ausdrücklich aus: {clause}.", "The draft expressly excludes it: {clause}."),
-    "fehlt": ("Der Entwurf regelt das nicht: {clause}.", "The draft does not provide for it: {clause}."),
-    "vereinbart": ("Der Entwurf vereinbart: {clause}.", "The draft provides: {clause}."),
+    "ausgeschlossen": ("Der Entwurf regelt das Gegenteil dessen, was das Kriterium verlangt (Thema: {clause}).",
+                       "The draft provides the opposite of what the criterion requires (topic: {clause})."),
+    "fehlt": ("Der Entwurf enthält dazu keine Regelung (Thema: {clause}).",
+              "The draft contains no provision on this (topic: {clause})."),
+    "vereinbart": ("Der Entwurf regelt das (Thema: {clause}).", "The draft provides for it (topic: {clause})."),
 }
 
 
@@ -1531,6 +1553,7 @@ def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
     out: list[dict] = []
     done: set[str] = set()
     clauses = {c["path"]: c for c in view.clause_texts(f)}
+    planned = getattr(view.a.meta.status, "value", None) == "geplant"
     for e in view.evidence_rows(f):
         if e["applicability"] or e["is_note"]:
             continue
@@ -1545,6 +1568,9 @@ def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
             c = clauses.get(key, {})
             status = getattr(getattr(clause, "status", None), "value", None)
             sentence = _STATUS_SENTENCE.get(status or "", ("", ""))[0 if lang == "de" else 1]
+            if sentence and planned:  # a plan, no contract text yet: do not speak of "the draft"
+                sentence = sentence.replace("Der Entwurf", "Das geplante Modell").replace(
+                    "The draft", "The planned model")
             out.append({"quote": c.get("wording", ""), "text": sentence.format(clause=name) if sentence else "",
                         "section": e["section"] or c.get("section", ""), "note": c.get("note", "")})
             continue
@@ -1570,6 +1596,7 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
             # the law in force for the agreement's field and dates, as in the full report (issue 14)
             "legal": [_legal(ref, lang) for ref in cited(rule.legal_basis, view.regime)],
             "criticism": _text(rule.criticism, lang) if rule.criticism else "",
+            "rationale": _text(view.regime.wording(rule, "rationale"), lang),
             "recommendation": _text(view.regime.wording(rule, "recommendation"), lang),
         })
     # questions: the Result's deduplicated list (one per deciding fact, numbered by severity),
@@ -1592,6 +1619,7 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
     return {
         "anchor": full["anchor"], "index": index, "header": header, "overall": full["overall"],
         "meta_note": a.meta.note or "",
+        "file_name": Path(result.path).name if result.path else "",
         "counts": full["counts"], "counts_text": full["counts_text"], "total_text": full["total_text"],
         "violations": violations,
         "topics": topics, "question_count": number,

@@ -62,7 +62,7 @@ def test_d01_precondition(capsys):
 
 def test_exit_0_for_the_exemplary_case(capsys):
     assert check(EXEMPLARY, "-o", "json") == 0
-    assert "1 bestanden, 0 mit Befunden" in capsys.readouterr().err
+    assert "1 ohne und 0 mit Befunden" in capsys.readouterr().err
 
 
 def test_exit_1_for_a_blocker_violation(capsys):

@@ -13,6 +13,7 @@ from checker.cli import main
 ROOT = Path(__file__).resolve().parent.parent
 D01 = "cases/defective/d01-keine-nachfinanzierung.yaml"
 BREMEN = "cases/source/issab-3-03-bremen.yaml"
+D14 = "cases/defective/d14-tarifklausel-fehlt.yaml"
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +58,9 @@ def test_each_violation_once_with_what_to_change(tmp_path):
     assert html.count('<section class="violation" id="a1-issab-vs-kooperation-aufnahme">') == 0
     assert html.count("<h4>Was zu ändern ist</h4>") == 2
     assert html.count("<h4>Was der Entwurf sagt</h4>") == 2
-    assert "Der Entwurf schließt das ausdrücklich aus: Zugang weiterer Träger" in html
+    # "ausgeschlossen" reads as the contrary of the requirement, never as "excludes exclusivity"
+    assert "Das geplante Modell regelt das Gegenteil dessen, was das Kriterium verlangt (Thema: Zugang weiterer Träger" in html
+    assert "schließt das ausdrücklich aus" not in html
 
 
 def test_questions_once_grouped_by_topic(tmp_path):
@@ -94,7 +97,7 @@ def test_rule_ids_never_break_inside_a_word(tmp_path):
     assert ids
     for rule_id in ids:  # every id in the text sits in a non-breaking span
         outside = re.sub(r'<span class="rid">[^<]*</span>', "", body)
-        assert rule_id not in re.sub(r'(id|href)="[^"]*"', "", outside), rule_id
+        assert rule_id not in re.sub(r'(id|href|title)="[^"]*"', "", outside), rule_id
 
 
 def test_english_short_report(tmp_path):
@@ -110,3 +113,23 @@ def test_unreadable_file_is_named_in_the_report(tmp_path):
     assert main(["check", "--no-config", "-q", D01, str(bad), "-o", f"html:{out}"]) == 2
     html = out.read_text(encoding="utf-8")
     assert "Nicht lesbare Eingaben" in html and "kaputt.yaml" in html
+
+
+def test_legal_basis_and_wording_follow_the_legal_regime(tmp_path):
+    """A pure SGB VIII draft cites no SGB IX paragraph in the short report either (issue 14)."""
+    for fmt in ("html", "markdown"):
+        text = report(tmp_path, D14, fmt)
+        assert "§ 78c Abs. 2 SGB VIII" in text
+        assert "SGB IX" not in text and "SGB XII" not in text
+
+
+def test_each_violation_says_why_it_matters(tmp_path):
+    html = report(tmp_path, D14)
+    assert "<h4>Warum das wichtig ist</h4>" in html
+    assert "verliert mit jeder Tariferhöhung an Wert" in html
+
+
+def test_footer_names_the_file_without_its_directory(tmp_path):
+    html = report(tmp_path, D14)
+    assert "d14-tarifklausel-fehlt.yaml" in html and "cases/defective/" not in html
+    assert "--detail full" not in html
