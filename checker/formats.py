@@ -70,7 +70,7 @@ SEVERITY_LEVEL = {
 
 _WORDS = {
     "unjudgeable": (
-        "nicht prüfbar: {open} von {total} Blockern, die anwenden können, sind ungeklärt; die Beschreibung "
+        "nicht prüfbar: {open} von {total} Blockern, die anwendbar sein können, sind ungeklärt; die Beschreibung "
         "reicht für ein Urteil nicht aus (erst die Fragen des Klärungsbedarfs beantworten)",
         "cannot be judged: {open} of {total} blockers that may apply are unresolved; the description is too "
         "thin for a verdict (answer the open questions first)",

@@ -91,7 +91,7 @@ def test_the_other_verdicts_and_their_exit_codes(capsys):
 def test_human_formats_name_and_explain_the_verdict(capsys, template, one_blocker_open):
     code, text, err = run(capsys, template, fmt="text")
     assert code == 1 and "NICHT PRÜFBAR" in text.upper()
-    assert "Blockern, die anwenden können, sind ungeklärt" in text
+    assert "Blockern, die anwendbar sein können, sind ungeklärt" in text
     code, md, _ = run(capsys, template, fmt="markdown")
     assert "nicht prüfbar" in md and "Die Beschreibung reicht für ein Urteil nicht aus" in md
     code, html, _ = run(capsys, one_blocker_open, fmt="html")
