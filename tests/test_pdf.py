@@ -92,7 +92,9 @@ def test_table_of_contents_has_page_numbers(pdfs):
 
 def test_rule_ids_never_break_inside(pdfs):
     text = "\n".join(page_texts(pdfs[BREMEN]))
-    for rule_id in ("DWH-SK-TRAEGERZUGANG", "DWH-JH-TRAEGERZUGANG", "ISSAB-VS-KOOPERATION-AUFNAHME"):
+    # the ids of the two violations (the fulfilled / not applicable lists carry no ids since the
+    # advisor review; ISSAB-VS-KOOPERATION-AUFNAHME is merged into DWH-JH-TRAEGERZUGANG)
+    for rule_id in ("DWH-SK-TRAEGERZUGANG", "DWH-JH-TRAEGERZUGANG"):
         assert rule_id in text
     # no id torn at a hyphen: a line ending in 'XXX-' followed by an id part
     assert not re.search(r"\b(?:DWH|ISSAB|KON|RS)-[A-Z-]*-\s*\n\s*[A-Z]", text)
