@@ -1091,3 +1091,15 @@ def _complete_models() -> None:
 
 
 _complete_models()
+
+
+def inner_class(annotation: Any, base: type) -> Optional[type]:
+    """The first class derived from ``base`` inside an annotation (``Optional[list[Service]]`` ->
+    ``Service`` for ``BaseModel``; enums likewise), else None."""
+    if isinstance(annotation, type) and issubclass(annotation, base):
+        return annotation
+    for argument in getattr(annotation, "__args__", ()) or ():
+        found = inner_class(argument, base)
+        if found is not None:
+            return found
+    return None

@@ -50,7 +50,7 @@ from typing import Any, Iterable, Optional
 
 from pydantic import BaseModel
 
-from checker.model import Agreement
+from checker.model import Agreement, inner_class
 from checker.rules import SEVERITY_ORDER, Severity, Verdict
 from checker.texts_en import description_en
 
@@ -179,18 +179,8 @@ def _description(path: str) -> str:
             return desc
         info = node.model_fields[part]
         desc = info.description or desc
-        node = _model_of(info.annotation)
+        node = inner_class(info.annotation, BaseModel)
     return desc
-
-
-def _model_of(annotation: Any) -> Optional[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for argument in typing.get_args(annotation):
-        found = _model_of(argument)
-        if found:
-            return found
-    return None
 
 
 def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[str]]:
@@ -254,7 +244,7 @@ def known_fact(key: str) -> bool:
     for part in key.split("."):
         if node is None or part not in getattr(node, "model_fields", {}):
             return False
-        node = _model_of(node.model_fields[part].annotation)
+        node = inner_class(node.model_fields[part].annotation, BaseModel)
     return True
 
 

@@ -23,7 +23,6 @@ import datetime as dt
 import os
 import re
 import textwrap
-import typing
 import unicodedata
 from decimal import Decimal
 from enum import Enum
@@ -37,7 +36,7 @@ from pydantic import BaseModel
 from checker.paths import templates_dir
 from checker.facts import DERIVED
 from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, source_origin
-from checker.model import ABSENT, Agreement, Clauses, ClauseStatus, silence_at
+from checker.model import ABSENT, Agreement, Clauses, ClauseStatus, inner_class, silence_at
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
 from checker.rules import SEVERITY_ORDER, Group, Rule, Severity, Verdict
@@ -710,32 +709,12 @@ def _enum_of(path: str) -> Optional[type[Enum]]:
         info = model.model_fields.get(part) if model is not None else None
         if info is None:
             return None
-        found = _inner_enum(info.annotation)
-        model = _inner_model(info.annotation)
+        found = inner_class(info.annotation, Enum)
+        model = inner_class(info.annotation, BaseModel)
     return found
 
 
-def _inner_enum(annotation: Any) -> Optional[type[Enum]]:
-    if isinstance(annotation, type) and issubclass(annotation, Enum):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_enum(arg)
-        if found is not None:
-            return found
-    return None
-
-
 # --------------------------------------------------------------------------- field descriptions
-
-
-def _inner_model(annotation: Any) -> Optional[type[BaseModel]]:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in typing.get_args(annotation):
-        found = _inner_model(arg)
-        if found is not None:
-            return found
-    return None
 
 
 @lru_cache(maxsize=4096)
@@ -750,7 +729,7 @@ def _field_chain(path: str) -> tuple[tuple[str, Optional[int], Optional[str]], .
             continue
         info = model.model_fields.get(part) if model is not None else None
         out.append([part, None, info.description if info else None])
-        model = _inner_model(info.annotation) if info else None
+        model = inner_class(info.annotation, BaseModel) if info else None
     return tuple(tuple(x) for x in out)  # type: ignore[misc]
 
 
