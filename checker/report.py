@@ -1587,6 +1587,10 @@ def _short_agreement(result: AgreementResult, index: int, lang: str) -> dict:
             "decides": q.severity == Severity.blocker})
     topics = [{"key": key, "label": w(f"topic_{key}"), "questions": sorted(grouped[key], key=lambda e: e["n"])}
               for key in TOPIC_ORDER if key in grouped]
+    # numbered as printed (1, 2, 3 … through the topics): the priority shows as the "decides" mark,
+    # a number jumping 16, 7, 5 inside a topic only puzzled readers
+    for i, q in enumerate((q for t in topics for q in t["questions"]), start=1):
+        q["n"] = i
     number = sum(len(t["questions"]) for t in topics)
     rest = lambda v: [{"id": f.id, "title": _text(f.rule.rule.title, lang)}  # noqa: E731
                       for f in view.findings if f.verdict == v]

@@ -65,13 +65,12 @@ def test_each_violation_once_with_what_to_change(tmp_path):
 
 def test_questions_once_grouped_by_topic(tmp_path):
     html = report(tmp_path, BREMEN)
-    questions = re.findall(r'<li><span class="qn">(\d+)\.</span> (.*?)(?: <span class="decides">| <span class="small)',
-                           html)
+    questions = re.findall(r'<li><span class="qn">(\d+)\.</span> (.*?)(?: <span class="decides">.*?)?</li>', html)
     assert questions
     texts = [q for _n, q in questions]
     assert len(texts) == len(set(texts))  # each question once
     numbers = [int(n) for n, _q in questions]
-    assert sorted(numbers) == list(range(1, len(questions) + 1))  # the Result's numbering, each once
+    assert numbers == list(range(1, len(questions) + 1))  # numbered as printed, each once
     topics = re.findall(r'<section class="topic">\s*<h3>(.*?)</h3>', html)
     assert len(topics) == len(set(topics)) >= 3
     assert "entscheidet das Gesamturteil" in html
