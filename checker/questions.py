@@ -43,8 +43,10 @@ The shape of one question (JSON report ``agreements[].questions``)::
 
 from __future__ import annotations
 
+import re
 import typing
 from dataclasses import dataclass, field
+from enum import Enum
 from functools import lru_cache
 from typing import Any, Iterable, Optional
 
@@ -183,15 +185,48 @@ def _description(path: str) -> str:
     return desc
 
 
+@lru_cache(maxsize=4096)
+@typing.no_type_check
+def _enum_values(path: str) -> frozenset[str]:
+    """The values of the enum a path holds (empty if it holds none)."""
+    node: Any = Agreement
+    info = None
+    for part in path.replace("[]", "").split("."):
+        part = part.split("[")[0]
+        if node is None or part not in getattr(node, "model_fields", {}):
+            return frozenset()
+        info = node.model_fields[part]
+        node = inner_class(info.annotation, BaseModel)
+    enum = inner_class(info.annotation, Enum) if info is not None else None
+    return frozenset(m.value for m in enum) if enum is not None else frozenset()
+
+
+def reader_text(description: str, values: frozenset[str] = frozenset()) -> str:
+    """A model description as a reader of the report sees it: without the notes written for the
+    authors of the format ("(false: keine Begründung)", "…; bei … automatisch true", an explanation
+    of values in parentheses "(x: …; y: …)", a list of the enum's own values after a colon)."""
+    text = re.sub(r";\s*bei .+? automatisch true\Z", "", description)
+    text = re.sub(r"\s*\(false: [^)]*\)", "", text)
+    head, sep, rest = text.partition(" (")
+    if sep and ":" in rest and rest.endswith(")") and re.match(r"[a-z_]+: ", rest):
+        text = head
+    head, sep, tail = text.rpartition(": ")
+    if sep and values and all(w in values for w in re.split(r",\s*|\s+oder\s+", tail.strip())):
+        text = head
+    return text.strip() or description
+
+
 def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[str]]:
     """(German, English) descriptions of the open details, each once; ``whole_items``: the fields of
-    list items are described generically (``services[].claim``), a clause's status is left out."""
+    list items are described generically (``services[].claim``), a clause's status is left out. The
+    German text leaves out the notes for format authors (``reader_text``)."""
     if whole_items:
-        descs = dict.fromkeys(_description(_generic(p)) for p in paths)
+        keys = dict.fromkeys(_generic(p) for p in paths)
     else:
-        descs = dict.fromkeys(_description(p) for p in paths if not p.endswith(".status"))
-    de = [d for d in descs if d]
-    return de, [description_en(d) for d in de]
+        keys = dict.fromkeys(p for p in paths if not p.endswith(".status"))
+    descs = {_description(k): k for k in keys}
+    de = [reader_text(d, _enum_values(k)) for d, k in descs.items() if d]
+    return list(dict.fromkeys(de)), list(dict.fromkeys(description_en(d) for d in descs if d))
 
 
 def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, str]]) -> tuple[str, str]:

@@ -69,9 +69,11 @@ def test_nachfinanzierung_is_asked_once_for_all_its_rules(results):
     assert not {"ISSAB-VR-KEIN-DECKEL", "ISSAB-KR-RECHTSANSPRUCH-DECKEL"} & set(overspending.rules)
     assert overspending.severity == Severity.blocker
     assert all(f.path.startswith(tuple(fact + "." for fact in overspending.facts)) for f in overspending.fields)
-    for part in ("Budgetanpassung bei Nachfrageänderung", "Nachfinanzierung: anspruch, ermessen, keine",
+    for part in ("Budgetanpassung bei Nachfrageänderung", "(Nachfinanzierung",
                  "Wirkung unterjährig oder erst im Folgejahr"):
         assert part in overspending.text_de
+    # the enum's own values are a note for format authors, not for the reader of the report
+    assert "anspruch, ermessen, keine" not in overspending.text_de
     assert not [q for q in hannover.questions if q is not overspending
                 and {"clauses.overspending", "clauses.demand_adjustment"} & set(q.facts)]
 
@@ -199,3 +201,17 @@ def test_a_rule_asked_for_its_applicability_does_not_lend_its_question(results):
     assert "Einzelvereinbarungen" not in access.text_de
     assert access.key == "frage.traegerzugang"
     assert "Zugang weiterer Träger, Exklusivität, Fallzuweisungsquoten" in access.text_de
+
+
+def test_question_details_leave_out_notes_for_format_authors():
+    from checker.questions import reader_text
+
+    assert reader_text("Nachfinanzierung: anspruch, ermessen, keine",
+                       frozenset({"anspruch", "ermessen", "keine"})) == "Nachfinanzierung"
+    assert reader_text("Budget unter den Vorjahreskosten begründet (false: keine Begründung); bei angegebener "
+                       "Begründung automatisch true") == "Budget unter den Vorjahreskosten begründet"
+    assert reader_text("Leistungsbereich (erziehungsberatung: § 36a Abs. 2 SGB VIII; vollzeitpflege: § 33 SGB VIII)") \
+        == "Leistungsbereich"
+    # plain German lists and explanations stay
+    assert reader_text("ambulant, teilstationär, stationär oder offen") == "ambulant, teilstationär, stationär oder offen"
+    assert reader_text("Budgetnehmer (ein oder mehrere Träger)") == "Budgetnehmer (ein oder mehrere Träger)"
