@@ -1517,12 +1517,14 @@ def _topic(key: str) -> str:
 # name topics, e.g. "Zugang weiterer Träger, Exklusivität", so "schließt aus: Exklusivität" would read
 # as the good outcome).
 _STATUS_SENTENCE = {
-    "ausgeschlossen": ("Der Entwurf regelt das Gegenteil dessen, was das Kriterium verlangt (Thema: {clause}).",
-                       "The draft provides the opposite of what the criterion requires (topic: {clause})."),
-    "fehlt": ("Der Entwurf enthält dazu keine Regelung (Thema: {clause}).",
-              "The draft contains no provision on this (topic: {clause})."),
-    "vereinbart": ("Der Entwurf regelt das (Thema: {clause}).", "The draft provides for it (topic: {clause})."),
+    "ausgeschlossen": ("{subject} regelt das Gegenteil dessen, was das Kriterium verlangt (Thema: {clause}).",
+                       "{subject} provides the opposite of what the criterion requires (topic: {clause})."),
+    "fehlt": ("{subject} enthält dazu keine Regelung (Thema: {clause}).",
+              "{subject} contains no provision on this (topic: {clause})."),
+    "vereinbart": ("{subject} regelt das (Thema: {clause}).", "{subject} provides for it (topic: {clause})."),
 }
+# who "says" it: a plan without contract text (meta.status geplant) is no draft
+_SUBJECT = {False: ("Der Entwurf", "The draft"), True: ("Das geplante Modell", "The planned model")}
 
 
 def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
@@ -1546,11 +1548,10 @@ def _short_says(view: "_AgreementView", f: Finding) -> list[dict]:
             name = describe_path(key, lang) or parts[1].replace("_", " ")
             c = clauses.get(key, {})
             status = getattr(getattr(clause, "status", None), "value", None)
-            sentence = _STATUS_SENTENCE.get(status or "", ("", ""))[0 if lang == "de" else 1]
-            if sentence and planned:  # a plan, no contract text yet: do not speak of "the draft"
-                sentence = sentence.replace("Der Entwurf", "Das geplante Modell").replace(
-                    "The draft", "The planned model")
-            out.append({"quote": c.get("wording", ""), "text": sentence.format(clause=name) if sentence else "",
+            i = 0 if lang == "de" else 1
+            sentence = _STATUS_SENTENCE.get(status or "", ("", ""))[i]
+            text = sentence.format(clause=name, subject=_SUBJECT[planned][i]) if sentence else ""
+            out.append({"quote": c.get("wording", ""), "text": text,
                         "section": e["section"] or c.get("section", ""), "note": c.get("note", "")})
             continue
         text = f"{e['label']}: {e['value']}" if e["label"] else e["value"]
