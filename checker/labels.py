@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 LANGS = ("de", "en")
 
 VERDICT = {
@@ -264,3 +266,22 @@ ENUM = {
         "unbekannt": ("noch unbekannt", "not yet known"),
     },
 }
+
+
+def reader_text(description: str, values: frozenset[str] = frozenset()) -> str:
+    """A model description as a reader of a report or a question sees it: without the notes written
+    for the authors of the format ("(false: keine Begründung)", "…; bei … automatisch true", an
+    explanation of values in parentheses "(x: …; y: …)" or after a colon "x = …, y = …", a list of the
+    enum's own values after a colon, a note after a semicolon that names a field of the format)."""
+    text = re.sub(r";\s*bei .+? automatisch true\Z", "", description)
+    text = re.sub(r"\s*\(false: [^)]*\)", "", text)
+    text = re.sub(r";[^;]*\b[a-z]+_[a-z_]+\b[^;]*\Z", "", text)  # "; bestimmt mit duration_months …"
+    head, sep, rest = text.partition(" (")
+    if sep and ":" in rest and rest.endswith(")") and re.match(r"[a-z_]+: ", rest):
+        text = head
+    head, sep, tail = text.rpartition(": ")
+    if sep and re.fullmatch(r"[a-z_]+ = [^,=]+(, [a-z_]+ = [^,=]+)*", tail.strip()):
+        text = head  # "Schiedsstellenfähigkeit: vereinbart = erhalten, ausgeschlossen = ausgeschlossen"
+    elif sep and values and all(w in values for w in re.split(r",\s*|\s+oder\s+", tail.strip())):
+        text = head
+    return text.strip() or description

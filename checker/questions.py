@@ -54,6 +54,7 @@ from pydantic import BaseModel
 
 from checker.model import Agreement, inner_class
 from checker.rules import SEVERITY_ORDER, Severity, Verdict
+from checker.labels import reader_text
 from checker.texts_en import description_en
 
 KIND_CLAUSE = "klausel"
@@ -201,21 +202,6 @@ def _enum_values(path: str) -> frozenset[str]:
     return frozenset(m.value for m in enum) if enum is not None else frozenset()
 
 
-def reader_text(description: str, values: frozenset[str] = frozenset()) -> str:
-    """A model description as a reader of the report sees it: without the notes written for the
-    authors of the format ("(false: keine Begründung)", "…; bei … automatisch true", an explanation
-    of values in parentheses "(x: …; y: …)", a list of the enum's own values after a colon)."""
-    text = re.sub(r";\s*bei .+? automatisch true\Z", "", description)
-    text = re.sub(r"\s*\(false: [^)]*\)", "", text)
-    head, sep, rest = text.partition(" (")
-    if sep and ":" in rest and rest.endswith(")") and re.match(r"[a-z_]+: ", rest):
-        text = head
-    head, sep, tail = text.rpartition(": ")
-    if sep and values and all(w in values for w in re.split(r",\s*|\s+oder\s+", tail.strip())):
-        text = head
-    return text.strip() or description
-
-
 def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[str]]:
     """(German, English) descriptions of the open details, each once; ``whole_items``: the fields of
     list items are described generically (``services[].claim``), a clause's status is left out. The
@@ -244,7 +230,7 @@ def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, s
         if authored and kind != KIND_APPLICABILITY:
             de, en = authored
         else:
-            de = f"Was regelt der Entwurf zu „{what}“ ({_STATUS_HINT[0]})?"
+            de = f"Was regelt der Entwurf zu „{reader_text(what)}“ ({_STATUS_HINT[0]})?"
             en = f"What does the draft provide on “{description_en(what)}” ({_STATUS_HINT[1]})?"
         if details_de:
             de += " Dazu: " + "; ".join(details_de) + "."
@@ -253,7 +239,7 @@ def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, s
     if authored and kind != KIND_APPLICABILITY:
         return authored
     what = _description(key) or _description(paths[0]) or key
-    return f"Bitte angeben: {what}.", f"Please state: {description_en(what)}."
+    return f"Bitte angeben: {reader_text(what)}.", f"Please state: {description_en(what)}."
 
 
 def _group_text(ask_de: str, ask_en: str, members: list[str], parts: dict) -> tuple[str, str]:
@@ -262,7 +248,7 @@ def _group_text(ask_de: str, ask_en: str, members: list[str], parts: dict) -> tu
     for fact in members:
         what = _description(fact) or fact
         details_de, details_en = _details(parts[fact]["fields"], fact in _TEXTS)
-        de_parts.append(what + (f" ({'; '.join(details_de)})" if details_de else ""))
+        de_parts.append(reader_text(what) + (f" ({'; '.join(details_de)})" if details_de else ""))
         en_parts.append(description_en(what) + (f" ({'; '.join(details_en)})" if details_en else ""))
     de, en = f"{ask_de} Offen: " + "; ".join(de_parts) + ".", f"{ask_en} Open: " + "; ".join(en_parts) + "."
     if any(f.startswith("clauses.") for f in members):

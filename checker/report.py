@@ -35,7 +35,7 @@ from pydantic import BaseModel
 
 from checker.paths import templates_dir
 from checker.facts import DERIVED
-from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, source_origin
+from checker.labels import ENUM, GROUP, LAND, OVERALL, SEVERITY, VERDICT, label, reader_text, source_origin
 from checker.model import ABSENT, Agreement, Clauses, ClauseStatus, inner_class, silence_at
 from checker.regime import Regime, cited
 from checker.texts_en import description_en
@@ -646,7 +646,7 @@ def absent_text(status_path: str, lang: str) -> str:
     field = Clauses.model_fields.get(clause)
     what = field.description if field and field.description else clause
     if lang == "de":
-        return f"fehlt: Die Vereinbarung regelt „{what}“ nicht"
+        return f"fehlt: Die Vereinbarung regelt „{reader_text(what)}“ nicht"
     return f"absent: the agreement does not regulate “{description_en(what)}”"
 
 
@@ -744,9 +744,14 @@ def describe_path(path: str, lang: str) -> str:
     chain = _field_chain(path)
     if not chain or chain[-1][2] is None and chain[-1][0] not in _CLAUSE_PARTS:
         return ""
-    tr = (lambda d: d) if lang == "de" else (lambda d: description_en(d) if d else d)  # noqa: E731
+    # German: the description as a reader sees it (no notes for format authors); English: its translation
+    tr = (lambda d: reader_text(d) if d else d) if lang == "de" else (lambda d: description_en(d) if d else d)  # noqa: E731
     leaf, leaf_index, leaf_desc = chain[-1]
-    leaf_desc = tr(leaf_desc)
+    if lang == "de" and leaf_desc:
+        enum = _enum_of(path)
+        leaf_desc = reader_text(leaf_desc, frozenset(m.value for m in enum) if enum is not None else frozenset())
+    else:
+        leaf_desc = tr(leaf_desc)
     parent = chain[-2] if len(chain) > 1 else None
     number = "Nr." if lang == "de" else "no."
     if leaf in _CLAUSE_PARTS and parent is not None and parent[0] != "meta" and chain[0][0] == "clauses":

@@ -215,3 +215,28 @@ def test_question_details_leave_out_notes_for_format_authors():
     # plain German lists and explanations stay
     assert reader_text("ambulant, teilstationär, stationär oder offen") == "ambulant, teilstationär, stationär oder offen"
     assert reader_text("Budgetnehmer (ein oder mehrere Träger)") == "Budgetnehmer (ein oder mehrere Träger)"
+    # values explained after a colon, a note naming a field of the format
+    assert reader_text("Schiedsstellenfähigkeit: vereinbart = erhalten, ausgeschlossen = ausgeschlossen") \
+        == "Schiedsstellenfähigkeit"
+    assert reader_text("Jahr des Laufzeitbeginns (z. B. 'im Jahr 2014'); bestimmt mit duration_months den Rechtsstand") \
+        == "Jahr des Laufzeitbeginns (z. B. 'im Jahr 2014')"
+    assert reader_text("Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen") \
+        == "Öffnungsklausel: Leistungsberechtigte können Träger außerhalb des Budgets wählen"
+
+
+def test_full_report_describes_fields_without_notes_for_format_authors():
+    """The full report's evidence and missing-input tables describe each field as a reader sees it:
+    the notes written for authors of the format stay in the schema, not in the report."""
+    from checker.report import render_report
+    from checker.rules import load_catalogue
+    from checker.verdicts import RunInfo
+
+    catalogue = load_catalogue()
+    run = RunInfo("test", catalogue.version, catalogue.digest, len(catalogue.rules), DATE.isoformat())
+    for name in ("issab-3-01-stuttgart", "hamburg-2014-eingliederungshilfe-traegerbudget"):
+        result = check_file(str(ROOT / "cases" / "source" / f"{name}.yaml"), catalogue, check_date=DATE)
+        for fmt in ("markdown", "html"):
+            text = render_report([result], fmt, lang="de", run=run, detail="full")
+            for note in ("(false:", "automatisch true", "= erhalten", "bestimmt mit duration_months", "anspruch, ermessen",
+                         "(erziehungsberatung:"):
+                assert note not in text, (name, fmt, note)
