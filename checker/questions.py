@@ -43,7 +43,6 @@ The shape of one question (JSON report ``agreements[].questions``)::
 
 from __future__ import annotations
 
-import re
 import typing
 from dataclasses import dataclass, field
 from enum import Enum

@@ -653,14 +653,14 @@ def absent_text(status_path: str, lang: str) -> str:
 def absent_fact_text(path: str, lang: str) -> str:
     """A yes/no or enum fact the draft is silent on: 'fehlt: Die Vereinbarung regelt „…“ nicht'
     and what the rules read (no / none)."""
-    what = describe_path(path, "de")
+    what = describe_path(path, lang)
     silence = silence_at(path)
     reads = silence.value if silence is not None else None
     if lang == "de":
         shown = "nein" if reads is False else str(reads)
         return f"fehlt: Die Vereinbarung regelt „{what}“ nicht (gilt als „{shown}“)"
     shown = "no" if reads is False else str(reads)
-    return f"absent: the agreement does not regulate “{description_en(what)}” (read as “{shown}”)"
+    return f"absent: the agreement does not regulate “{what}” (read as “{shown}”)"
 
 
 def format_value(path: str, value: Any, lang: str, agreement: Agreement) -> str:
