@@ -81,9 +81,9 @@ import checker
 from checker.check import check_file
 from checker.loader import load_agreement
 from checker.rules import load_catalogue
-try:
+try:  # an editable install may resolve it from another checkout: only the tree's own counts
     import checker._fastyaml
-    fast = "with"
+    fast = "with" if Path(checker._fastyaml.__file__).parent == Path(checker.__file__).parent else "WITHOUT"
 except ImportError:
     fast = "WITHOUT"
 catalogue = load_catalogue()
