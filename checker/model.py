@@ -914,6 +914,10 @@ class Waiver(Base):
     expires: Optional[Date] = Field(None, description="Ablaufdatum; danach gilt die Ausnahme nicht mehr")
 
 
+def _no_notes() -> list[str]:
+    return []
+
+
 class Agreement(Base):
     """Strukturierte Beschreibung einer Budgetvereinbarung (Trägerbudget, Sozialraumbudget)."""
 
@@ -935,7 +939,10 @@ class Agreement(Base):
     waivers: Optional[list[Waiver]] = Field(
         None, max_length=MAX_LIST_ITEMS, description="Ausnahmen von Regeln, mit Begründung")
     # Notes of the loader for the person running the check (e.g. format 1 is deprecated); not data.
-    _input_notes: list[str] = PrivateAttr(default_factory=list)
+    # (a Python function, not ``list``: pydantic reads the factory's signature on the first instance,
+    # and for a builtin that means parsing its text signature with the tokenizer's large regular
+    # expressions, ~20 M instructions of a cold check)
+    _input_notes: list[str] = PrivateAttr(default_factory=_no_notes)
 
     @property
     def input_notes(self) -> list[str]:
