@@ -610,12 +610,10 @@ def resolve_selection(catalogue: Any, select: list[str], ignore: list[str], lang
 
     from checker.rules import retired_rules
 
-    retired = retired_rules()
-
     def matching(token: str, option: str) -> set[str]:
         if token.upper() == "ALL":
             return set(ids)
-        into = retired.get(token.upper())
+        into = retired_rules().get(token.upper())  # (read only when a rule is named: it is YAML)
         if into is not None and into in ids:
             if option == "--ignore":  # the merged rule checks more: never skip it on an old name
                 raise _Usage(_msg(lang, "retired_ignore", rule=token.upper(), into=into))

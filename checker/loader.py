@@ -34,10 +34,7 @@ from json.scanner import NUMBER_RE
 from pathlib import Path
 from typing import Any, Optional, TypeVar, Union
 
-import yaml
 from pydantic import BaseModel, ValidationError
-from yaml.constructor import SafeConstructor
-from yaml.nodes import ScalarNode
 
 from checker.model import Agreement
 
@@ -52,7 +49,11 @@ Position = tuple[int, int]
 Locations = dict[PathTuple, Position]
 M = TypeVar("M", bound=BaseModel)
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# PyYAML is imported on first need (see _pyyaml): a plain document is read by the C reader
+# (checker._fastyaml) without it. _Loader is the PyYAML loader class _YamlReader reads with
+# (libyaml's CSafeLoader where PyYAML has it); None until PyYAML is imported.
+yaml: Any = None
+_Loader: Any = None
 
 # --------------------------------------------------------------------------- messages
 
@@ -545,17 +546,15 @@ def _position(text_: str, index: int) -> Position:
 
 # Lone surrogates (from escapes such as "\ud800") cannot be printed or written as UTF-8.
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_NON_PRINTABLE = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# The characters YAML does not allow in a document (PyYAML's Reader.NON_PRINTABLE), written as the
+# complement of its allowed set "[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]":
+# the same matches (tests/test_loader.py compares both on every code point), but compiling the
+# negated class cost ~58 M instructions, 4 % of a cold check, and this one almost nothing.
+_NON_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _TAG = "tag:yaml.org,2002:"
-_SCALAR_CONSTRUCTORS = {
-    _TAG + "str": SafeConstructor.construct_yaml_str,
-    _TAG + "int": SafeConstructor.construct_yaml_int,
-    _TAG + "float": SafeConstructor.construct_yaml_float,
-    _TAG + "bool": SafeConstructor.construct_yaml_bool,
-    _TAG + "null": SafeConstructor.construct_yaml_null,
-    _TAG + "timestamp": SafeConstructor.construct_yaml_timestamp,
-}
-_COLLECTION_TAGS = {yaml.MappingStartEvent: _TAG + "map", yaml.SequenceStartEvent: _TAG + "seq"}
+# filled by _pyyaml(): PyYAML's constructors of the scalar tags, the tags of collection events
+_SCALAR_CONSTRUCTORS: dict[str, Any] = {}
+_COLLECTION_TAGS: dict[type, str] = {}
 # Scalars already read, by (tag, text, implicit): the value a scalar constructor made of them.
 # Only successes of the constructors above are kept; all their values are immutable.
 _SCALARS: dict[tuple, Any] = {}
@@ -662,6 +661,7 @@ class _YamlReader:
     """Builds plain Python data from the YAML event stream, without recursion."""
 
     def __init__(self, text_: str, problems: _Problems) -> None:
+        _pyyaml()
         self.loader = _Loader(text_)
         self.problems = problems
         self.text = text_
@@ -825,7 +825,7 @@ try:
 except ImportError:  # built without a C compiler: _YamlReader reads everything
     _fastyaml = None
 
-_C_LOADER = getattr(yaml, "CSafeLoader", None)
+_C_LOADER: Any = None  # PyYAML's CSafeLoader (None: PyYAML built without libyaml, or not imported yet)
 _IMPLICIT_FIRST = {  # first character of a plain scalar -> the implicit types it may start (PyYAML 6)
     "": ("null",), "~": ("null",), "<": ("merge",), "=": ("value",),
     **{c: ("yaml",) for c in "!&*"}, ".": ("float",), **{c: ("float", "int") for c in "+-"},
@@ -835,13 +835,121 @@ _IMPLICIT_FIRST = {  # first character of a plain scalar -> the implicit types i
 _implicit_seen: list = []  # (resolver table, entries) last found equal to _IMPLICIT_FIRST
 
 
-class _PlainScalars(SafeConstructor, yaml.resolver.Resolver):
-    """Resolves and constructs plain scalars as CSafeLoader does (its resolver is this Resolver)."""
+ScalarNode: Any = None  # PyYAML's, once imported
+_CONSTRUCTOR: Any = None  # resolves and constructs plain scalars as CSafeLoader does (see _pyyaml)
+
+
+def _pyyaml() -> None:
+    """Import PyYAML and fill the names above that depend on it (once; cheap afterwards)."""
+    global yaml, _Loader, _C_LOADER, _CONSTRUCTOR, ScalarNode
+    if _CONSTRUCTOR is None:
+        _import_pyyaml()
+    if _Loader is None:  # (tests set it to PyYAML's pure-Python loader for a while)
+        _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _import_pyyaml() -> None:
+    global yaml, _C_LOADER, _CONSTRUCTOR, ScalarNode
+    import yaml as pyyaml
+    from yaml.constructor import SafeConstructor
+    from yaml.nodes import ScalarNode as scalar_node
+
+    yaml, ScalarNode = pyyaml, scalar_node
+    _C_LOADER = getattr(pyyaml, "CSafeLoader", None)
+    _SCALAR_CONSTRUCTORS.update({
+        _TAG + "str": SafeConstructor.construct_yaml_str,
+        _TAG + "int": SafeConstructor.construct_yaml_int,
+        _TAG + "float": SafeConstructor.construct_yaml_float,
+        _TAG + "bool": SafeConstructor.construct_yaml_bool,
+        _TAG + "null": SafeConstructor.construct_yaml_null,
+        _TAG + "timestamp": SafeConstructor.construct_yaml_timestamp,
+    })
+    _COLLECTION_TAGS.update({pyyaml.MappingStartEvent: _TAG + "map", pyyaml.SequenceStartEvent: _TAG + "seq"})
+
+    class _PlainScalars(SafeConstructor, pyyaml.resolver.Resolver):
+        """Resolves and constructs plain scalars as CSafeLoader does (its resolver is this Resolver)."""
+
+    _CONSTRUCTOR = _PlainScalars()
+
+
+def _c_reader_agrees() -> bool:
+    """Whether the C reader reads as _YamlReader would: only where _YamlReader itself reads through
+    libyaml and PyYAML's implicit types are those _fastyaml.c and _IMPLICIT_FIRST know. Checked on
+    the imported PyYAML; while PyYAML is not imported (nobody in this process can have changed its
+    tables), a marker in the private cache written by a process that checked this very PyYAML
+    installation answers for it, and PyYAML is not imported at all for a plain document."""
+    stamp = None
+    if _Loader is None and "yaml" not in sys.modules:
+        stamp = _pyyaml_stamp()
+        if stamp is not None and _stamp_seen(stamp):
+            return True
+    _pyyaml()
+    agrees = _Loader is _C_LOADER and _implicit_types_as_expected()
+    if agrees and not _stamp_done:
+        _stamp_done.append(True)  # once per process
+        stamp = stamp or _pyyaml_stamp()
+        if stamp is not None and not _stamp_seen(stamp):
+            _stamp_write(stamp)
+    return agrees
+
+
+_stamp_done: list = []
+
+
+_STAMP_PREFIX = "pyyaml-"
+_STAMP_FILES = ("__init__.py", "constructor.py", "cyaml.py", "resolver.py")
+
+
+def _pyyaml_stamp() -> Optional[str]:
+    """A digest of the PyYAML installation ``import yaml`` would load (where it is, the size and
+    modification time of its modules and of its libyaml binding) and of what this module expects
+    of it; None if it cannot be told without importing it."""
+    try:
+        from importlib.util import find_spec
+
+        spec = find_spec("yaml")
+        if spec is None or not spec.origin or not spec.submodule_search_locations:
+            return None
+        directory = os.path.realpath(os.path.dirname(spec.origin))
+        digest = hashlib.sha256(f"1\0{sys.version}\0{sys.implementation.cache_tag}\0{_IMPLICIT_FIRST!r}\0"
+                                f"{directory}\0".encode())
+        with os.scandir(directory) as entries:
+            files = sorted((e.name, e.stat()) for e in entries
+                           if e.name in _STAMP_FILES or (e.name.startswith("_yaml") and e.is_file()))
+        if not any(name.startswith("_yaml") for name, _st in files):
+            return None  # no libyaml binding: _YamlReader reads with the pure-Python parser
+        for name, st in files:
+            digest.update(f"{name}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ino}\0".encode())
+        return digest.hexdigest()
+    except (OSError, ValueError, ImportError):
+        return None
+
+
+def _stamp_path(stamp: str) -> Optional[Path]:
+    from checker.cachefiles import cache_dir
+
+    directory = cache_dir()
+    return directory / f"{_STAMP_PREFIX}{stamp[:40]}" if directory is not None else None
+
+
+def _stamp_seen(stamp: str) -> bool:
+    from checker.cachefiles import read_private
+
+    path = _stamp_path(stamp)
+    return path is not None and read_private(path, 256) == stamp.encode()
+
+
+def _stamp_write(stamp: str) -> None:
+    from checker.cachefiles import cache_write_bytes, prune
+
+    path = _stamp_path(stamp)
+    if path is not None and cache_write_bytes(path, stamp.encode()):
+        prune(path.parent, f"{_STAMP_PREFIX}*", 4)
 
 
 def _implicit_types_as_expected() -> bool:
     table = _Loader.yaml_implicit_resolvers
-    if table is not _PlainScalars.yaml_implicit_resolvers:
+    if table is not type(_CONSTRUCTOR).yaml_implicit_resolvers:
         return False
     signature = (table, sum(map(len, table.values())))
     if _implicit_seen and _implicit_seen[0][0] is table and _implicit_seen[0][1] == signature[1]:
@@ -853,7 +961,6 @@ def _implicit_types_as_expected() -> bool:
     return True
 
 
-_CONSTRUCTOR = _PlainScalars()
 _PLAIN = (True, False)  # event.implicit of a plain scalar without a tag
 
 
@@ -865,6 +972,7 @@ def _resolve_plain(value: str) -> Any:
         return _SCALARS[key]
     except KeyError:
         pass
+    _pyyaml()
     construct = _SCALAR_CONSTRUCTORS.get(_CONSTRUCTOR.resolve(ScalarNode, value, _PLAIN))
     if construct is None or _SURROGATE.search(value):
         return _resolve_plain
@@ -883,7 +991,7 @@ def _parse_yaml(text_: str, problems: _Problems) -> Any:
     bad = _NON_PRINTABLE.search(text_)
     if bad:
         problems.fail(_position(text_, bad.start()), "control_char", code=ord(bad.group()))
-    if _fastyaml is not None and _Loader is _C_LOADER and _implicit_types_as_expected():
+    if _fastyaml is not None and _c_reader_agrees():
         built = _fastyaml.compose(text_, problems.locations, _resolve_plain, MAX_NODES, MAX_DEPTH)
         if built is not None:
             return built[0]

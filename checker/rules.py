@@ -23,7 +23,6 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal, Optional
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from checker.cachefiles import cache_dir, cache_write_bytes, private_dir as _private_dir, prune
@@ -44,12 +43,6 @@ from checker.model import BudgetForm, FieldOfWork, Land
 
 RULES_DIR = rules_dir()
 SOURCE_FILES = ("000_cfe332d5febb39fc.txt", "001_dde54a99f7067d07.txt")
-
-try:  # the C loader is much faster; rule files are trusted less than code but are plain data
-    _YamlLoader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover
-    _YamlLoader = yaml.SafeLoader
-
 
 class Severity(str, Enum):
     blocker = "blocker"
@@ -342,8 +335,12 @@ def _text(path: Path) -> str:
 
 
 def _yaml(path: Path) -> Any:
+    import yaml  # only here: a catalogue from the cache needs no YAML
+
+    # the C loader is much faster; rule files are trusted less than code but are plain data
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        return yaml.load(_text(path), Loader=_YamlLoader)
+        return yaml.load(_text(path), Loader=loader)
     except yaml.YAMLError as exc:
         raise RuleFileError(str(path), None, f"kein gültiges YAML: {exc}") from None
 

@@ -161,7 +161,8 @@ def test_a_single_check_loads_only_what_it_needs(tmp_path):
     """A cold ``check`` with the text report imports none of the modules it does not need (start-up
     time): no Jinja2 or Babel (text is laid out in Python), no web, PDF or test libraries, no XML or
     orjson (no JUnit/JSON written), no multiprocessing (one file), no TOML (no configuration file),
-    no importlib.metadata (no SARIF help links, no pydantic plugin lookup)."""
+    no importlib.metadata (no SARIF help links, no pydantic plugin lookup), no PyYAML (the C reader
+    reads a plain document; the rule catalogue comes from the cache)."""
     code = ("import sys, io, contextlib\n"
             "from checker.cli import main\n"
             "with contextlib.redirect_stdout(io.StringIO()):\n"
@@ -169,9 +170,78 @@ def test_a_single_check_loads_only_what_it_needs(tmp_path):
             "print(sorted(m for m in sys.modules if m.split('.')[0] in sys.argv[1:] or m in sys.argv[1:]))\n")
     heavy = ["jinja2", "babel", "flask", "werkzeug", "weasyprint", "ruamel", "hypothesis", "checker.web",
              "checker.pdf", "xml.etree.ElementTree", "orjson", "multiprocessing", "tomllib", "tomli",
-             "importlib.metadata"]
+             "importlib.metadata", "yaml"]
     env = dict(os.environ, BUDGETCHECK_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(ROOT))
     for _run in range(2):  # the first fills the caches (generating schemas loads pydantic's plugin lookup)
         out = subprocess.run([sys.executable, "-c", code, *heavy], cwd=ROOT, env=env, capture_output=True,
                              text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_non_printable_pattern_matches_pyyaml_on_every_code_point():
+    """The loader's pattern of characters YAML forbids is PyYAML's Reader.NON_PRINTABLE written as
+    the complement of its allowed set (cheaper to compile): the same answer for every code point."""
+    import re
+
+    from checker.loader import _NON_PRINTABLE
+
+    pyyaml = re.compile("[^\x09\x0a\x0d\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+    text = "".join(map(chr, range(0x110000)))
+    assert [m.start() for m in _NON_PRINTABLE.finditer(text)] == [m.start() for m in pyyaml.finditer(text)]
+
+
+# Reads every case through the loader; prints whether PyYAML was imported and what was read.
+YAML_PROBE = r"""
+import glob, json, sys
+from checker.loader import load_agreement
+out = {"models": {}}
+for path in sorted(glob.glob("cases/*/*.yaml")):
+    if not path.endswith(".expected.yaml"):
+        out["models"][path] = load_agreement(path, "de").agreement.model_dump(mode="json")
+out["yaml"] = "yaml" in sys.modules
+print(json.dumps(out, sort_keys=True, default=str))
+"""
+
+
+def _yaml_probe(cache: str, extra: str = "") -> dict:
+    env = dict(os.environ, BUDGETCHECK_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", extra + YAML_PROBE], cwd=ROOT, env=env, capture_output=True,
+                          text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_pyyaml_is_imported_until_a_process_has_checked_this_installation(tmp_path):
+    """The C reader reads without PyYAML only after a process that imported PyYAML found its
+    tables as the C reader expects and left a marker for exactly this installation; a missing,
+    foreign, altered or unsafe marker means PyYAML is imported and checked as before. What is
+    read is the same either way."""
+    from checker import loader
+
+    if loader._fastyaml is None:
+        return  # no C reader: PyYAML reads everything
+    cache = tmp_path / "cache"
+    first = _yaml_probe(str(cache))
+    assert first["yaml"] is True
+    markers = sorted(cache.glob("pyyaml-*"))
+    assert len(markers) == 1
+    second = _yaml_probe(str(cache))
+    assert second["yaml"] is False and second["models"] == first["models"]
+    # PyYAML imported and changed before: its tables decide, the marker is not read
+    changed = _yaml_probe(str(cache), "import yaml; yaml.add_implicit_resolver('!x', __import__('re').compile('^x$'), "
+                                      "list('x'), Loader=yaml.CSafeLoader)\n")
+    assert changed["models"] == first["models"]
+    marker = markers[0]
+    for bad in (b"", b"0" * 64, marker.read_bytes()[:-1]):  # altered: checked again
+        marker.write_bytes(bad)
+        assert _yaml_probe(str(cache))["yaml"] is True
+        assert marker.read_bytes() != bad  # written anew by the check
+    os.chmod(cache, 0o770)  # a directory others may write to: not trusted
+    try:
+        assert _yaml_probe(str(cache))["yaml"] is True
+    finally:
+        os.chmod(cache, 0o700)
+    marker.unlink()
+    marker.symlink_to(tmp_path / "elsewhere")
+    (tmp_path / "elsewhere").write_bytes(first and marker.name.encode())
+    assert _yaml_probe(str(cache))["yaml"] is True
