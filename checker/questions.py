@@ -201,7 +201,8 @@ def _enum_values(path: str) -> frozenset[str]:
     return frozenset(m.value for m in enum) if enum is not None else frozenset()
 
 
-def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[str]]:
+@lru_cache(maxsize=4096)  # pure; the same open details come up in agreement after agreement
+def _details(paths: tuple[str, ...], whole_items: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(German, English) descriptions of the open details, each once; ``whole_items``: the fields of
     list items are described generically (``services[].claim``), a clause's status is left out. The
     German text leaves out the notes for format authors (``reader_text``)."""
@@ -211,10 +212,11 @@ def _details(paths: Iterable[str], whole_items: bool) -> tuple[list[str], list[s
         keys = dict.fromkeys(p for p in paths if not p.endswith(".status"))
     descs = {_description(k): k for k in keys}
     de = [reader_text(d, _enum_values(k)) for d, k in descs.items() if d]
-    return list(dict.fromkeys(de)), list(dict.fromkeys(description_en(d) for d in descs if d))
+    return tuple(dict.fromkeys(de)), tuple(dict.fromkeys(description_en(d) for d in descs if d))
 
 
-def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, str]]) -> tuple[str, str]:
+@lru_cache(maxsize=4096)  # pure
+def _text(key: str, kind: str, paths: tuple[str, ...], authored: Optional[tuple[str, str]]) -> tuple[str, str]:
     if key in _TEXTS:
         de, en = _TEXTS[key]
         if key in _DETAILED:
@@ -241,12 +243,15 @@ def _text(key: str, kind: str, paths: list[str], authored: Optional[tuple[str, s
     return f"Bitte angeben: {reader_text(what)}.", f"Please state: {description_en(what)}."
 
 
-def _group_text(ask_de: str, ask_en: str, members: list[str], parts: dict) -> tuple[str, str]:
-    """A group's question, then each open part with its open details ("Offen: ...")."""
+@lru_cache(maxsize=4096)  # pure
+def _group_text(ask_de: str, ask_en: str, members: tuple[str, ...],
+                fields: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
+    """A group's question, then each open part (``members``) with its open details ("Offen: ...") from
+    its open ``fields`` (one tuple per member)."""
     de_parts, en_parts = [], []
-    for fact in members:
+    for fact, paths in zip(members, fields):
         what = _description(fact) or fact
-        details_de, details_en = _details(parts[fact]["fields"], fact in _TEXTS)
+        details_de, details_en = _details(paths, fact in _TEXTS)
         de_parts.append(reader_text(what) + (f" ({'; '.join(details_de)})" if details_de else ""))
         en_parts.append(description_en(what) + (f" ({'; '.join(details_en)})" if details_en else ""))
     de, en = f"{ask_de} Offen: " + "; ".join(de_parts) + ".", f"{ask_en} Open: " + "; ".join(en_parts) + "."
@@ -271,61 +276,97 @@ def known_fact(key: str) -> bool:
 GROUP_PREFIX = "frage."
 
 
-def build_questions(findings: Iterable, *, applies_known: set[str], agreement: Agreement,
-                    groups: Iterable[tuple[str, tuple[str, ...], str, str]] = ()) -> list[Question]:
-    """The questions for the ungeklärt findings (see the module docstring); ``groups`` are the
-    facts asked together (rules/questions.yaml), used where at least two of a group's facts are open."""
+def _rule_facts(rule: Any) -> tuple:
+    """(applicability inputs, applies_to set?) of a compiled rule."""
     from checker.verdicts import _inputs  # the stated inputs of a derived path
 
-    findings = list(findings)
-    by_id = {f.id: f for f in findings}
-    concluded_by = {f.rule.rule.conclude: f for f in findings if f.rule.rule.conclude}
+    return (frozenset(p for path in rule.appl_paths for p in _inputs(path)), rule.rule.applies_to is not None)
 
-    def asks(finding, seen: frozenset = frozenset()) -> tuple[list, bool]:
+
+def build_questions(findings: Iterable, *, applies_known: set[str], agreement: Agreement,
+                    groups: Iterable[tuple[str, tuple[str, ...], str, str]] = (),
+                    memo: Optional[dict] = None) -> list[Question]:
+    """The questions for the ungeklärt findings (see the module docstring); ``groups`` are the
+    facts asked together (rules/questions.yaml), used where at least two of a group's facts are open.
+    ``memo``: a dict kept per catalogue (``Catalogue.memo``) for what depends on the rules only."""
+    rule_facts: dict = memo.setdefault("question_rules", {}) if memo is not None else {}
+    ungeklaert = Verdict.ungeklaert
+    by_id: dict[str, Any] = {}
+    concluded_by: dict[str, Any] = {}
+    open_: list[tuple[str, Any]] = []  # (id, finding) of the ungeklärt findings, in order
+    for f in findings:
+        rule_id = f.rule.rule.id
+        by_id[rule_id] = f
+        conclude = f.rule.rule.conclude
+        if conclude:
+            concluded_by[conclude] = f
+        if f.verdict is ungeklaert:
+            open_.append((rule_id, f))
+
+    def asks(finding, rule_id: str, seen: frozenset = frozenset()) -> tuple[list, bool]:
         """(missing entries, applicability question?) of an open finding, conclusions followed."""
-        rule = finding.rule
-        appl_inputs = {p for path in rule.appl_paths for p in _inputs(path)}
-        appl_unknown = rule.rule.applies_to is not None and rule.id not in applies_known
+        known = rule_facts.get(rule_id)
+        if known is None:
+            known = rule_facts[rule_id] = _rule_facts(finding.rule)
+        appl_inputs, has_applies_to = known
+        appl_unknown = has_applies_to and rule_id not in applies_known
         chosen = finding.missing
         if appl_unknown:
-            only = [m for m in finding.missing if _generic(m.path) in appl_inputs
-                    or any(_generic(m.path).startswith(a + "[") or _generic(m.path).startswith(a + ".")
-                           for a in appl_inputs)]
+            only = []
+            for m in finding.missing:
+                generic = _generic(m.path)
+                if generic in appl_inputs or any(generic.startswith(a + "[") or generic.startswith(a + ".")
+                                                 for a in appl_inputs):
+                    only.append(m)
             chosen = only or finding.missing
         out: list = []
         for m in chosen:
             if m.path.startswith("conclusions."):
                 other = concluded_by.get(m.path.split(".", 1)[1])
-                if other is not None and other.id not in seen and other.verdict == Verdict.ungeklaert:
-                    out.extend(asks(other, seen | {finding.id})[0])
+                if other is not None:
+                    other_id = other.rule.rule.id
+                    if other_id not in seen and other.verdict is ungeklaert:
+                        out.extend(asks(other, other_id, seen | {rule_id})[0])
             else:
                 out.append(m)
         return out, appl_unknown and bool(chosen)
 
     qgroups = list(groups)
     groups: dict[str, dict] = {}
-    for finding in findings:
-        if finding.verdict != Verdict.ungeklaert:
-            continue
-        missing, appl = asks(finding)
+    rank_of: dict[str, int] = {}  # id -> SEVERITY_ORDER of the finding's severity, open findings
+    for rule_id, finding in open_:
+        severity = finding.severity
+        rank = rank_of[rule_id] = SEVERITY_ORDER[severity]
+        missing, appl = asks(finding, rule_id)
         keys: dict[str, list] = {}
         for m in missing:
             key = fact_key(m.path)
             if key:
-                keys.setdefault(key, []).append(m)
+                entries = keys.get(key)
+                if entries is None:
+                    keys[key] = [m]
+                else:
+                    entries.append(m)
         if not keys:  # nothing stated would decide it directly: ask the rule's own question
-            keys[f"rule:{finding.id}"] = []
-        own = {fact_key(m.path) for m in finding.missing} - {None}
-        only_key = next(iter(keys)) if len(keys) == 1 and own == set(keys) else None  # its own question fits
+            keys[f"rule:{rule_id}"] = []
+        only_key = None  # its own question fits
+        if len(keys) == 1:
+            own = {fact_key(m.path) for m in finding.missing}
+            own.discard(None)
+            if own == set(keys):
+                only_key = next(iter(keys))
+        question = finding.rule.rule.question
         for key, entries in keys.items():
-            g = groups.setdefault(key, {"rules": {}, "fields": {}, "appl": None, "authored": None})
-            g["rules"][finding.id] = finding
+            g = groups.get(key)
+            if g is None:
+                g = groups[key] = {"rules": {}, "fields": {}, "appl": None, "authored": None}
+            g["rules"][rule_id] = finding
             g["appl"] = appl if g["appl"] is None else g["appl"] and appl  # only asked for applicability
+            fields = g["fields"]
             for m in entries:
-                g["fields"].setdefault(m.path, m)
-            question = finding.rule.rule.question
+                if m.path not in fields:
+                    fields[m.path] = m
             if question is not None and key == only_key and not appl:  # its question presumes it applies
-                rank = SEVERITY_ORDER[finding.severity]
                 if g["authored"] is None or rank > g["authored"][0]:
                     g["authored"] = (rank, (question.de, question.en))
 
@@ -344,24 +385,28 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
         groups[GROUP_PREFIX + gkey] = into
         merged[GROUP_PREFIX + gkey] = (ask_de, ask_en, members)
 
-    questions: list[Question] = []
+    keyed: list[tuple] = []
     for key, g in groups.items():
-        rules = sorted(g["rules"].values(), key=lambda f: (-SEVERITY_ORDER[f.severity], f.id))
-        severity = rules[0].severity
+        rule_ids = sorted(g["rules"], key=lambda r: (-rank_of[r], r))
+        first = g["rules"][rule_ids[0]]
+        severity = first.severity
         if key.startswith("rule:"):
-            rule = rules[0].rule.rule
+            rule = first.rule.rule
             title = rule.question or rule.title
             kind, de, en = KIND_FACT, title.de, title.en
         elif key in merged:
             kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE
-            de, en = _group_text(*merged[key], g["members"])
+            ask_de, ask_en, members = merged[key]
+            de, en = _group_text(ask_de, ask_en, tuple(members),
+                                 tuple(tuple(g["members"][fact]["fields"]) for fact in members))
         else:
             kind = KIND_APPLICABILITY if g["appl"] else KIND_CLAUSE if key.startswith("clauses.") else KIND_FACT
             # a rule's own question asks about that rule; a fact that decides several is asked as such
-            authored = g["authored"][1] if g["authored"] and len(rules) == 1 else None
-            de, en = _text(key, kind, list(g["fields"]), authored)
+            authored = g["authored"][1] if g["authored"] and len(rule_ids) == 1 else None
+            de, en = _text(key, kind, tuple(g["fields"]), authored)
         section = None
-        for fact in merged[key][2] if key in merged else [key]:
+        facts = list(merged[key][2]) if key in merged else [key]
+        for fact in facts:
             if fact.startswith("clauses."):
                 clause = getattr(agreement.clauses, fact.split(".", 1)[1], None)
                 found = getattr(clause, "section", None)
@@ -369,13 +414,13 @@ def build_questions(findings: Iterable, *, applies_known: set[str], agreement: A
                     section = f"{section}, {found}" if section else found
         fields = [QuestionField(m.path, m.line, m.column) for m in g["fields"].values()]
         stage = 1 if severity == Severity.blocker else 2 if severity == Severity.major else 3
-        facts = list(merged[key][2]) if key in merged else [key]
-        questions.append(Question(0, key, kind, stage, de, en, section, severity, [f.id for f in rules], fields,
-                                  facts))
-    blockers = lambda q: sum(1 for r in q.rules if by_id[r].severity == Severity.blocker)  # noqa: E731
-    first_line = lambda q: min((f.line for f in q.fields if f.line), default=0)  # noqa: E731
-    questions.sort(key=lambda q: (-SEVERITY_ORDER[q.severity], -blockers(q), -len(q.rules),
-                                  q.kind != KIND_APPLICABILITY, first_line(q), q.key))
+        question = Question(0, key, kind, stage, de, en, section, severity, rule_ids, fields, facts)
+        blockers = sum(1 for r in rule_ids if by_id[r].severity == Severity.blocker)
+        first_line = min((f.line for f in fields if f.line), default=0)
+        keyed.append(((-SEVERITY_ORDER[severity], -blockers, -len(rule_ids), kind != KIND_APPLICABILITY,
+                       first_line, key), question))
+    keyed.sort(key=lambda pair: pair[0])  # the keys are unique (they end with the question's key)
+    questions = [q for _, q in keyed]
     for n, q in enumerate(questions, 1):
         q.n = n
     return questions

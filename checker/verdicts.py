@@ -86,6 +86,21 @@ class Evidence:
     rule: Optional[str] = None  # for a conclusion: the rule that concluded it
 
 
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _evidence(path: str, value: Any, line: Optional[int], column: Optional[int], section: Optional[str],
+              note: Optional[str], rule: Optional[str]) -> Evidence:
+    """``Evidence(path, value, line, column, section, note, rule)``, the same object made twice as fast:
+    a frozen dataclass's own ``__init__`` sets each field through ``object.__setattr__``; here the
+    instance's attributes are set at once, in the same order (a hundred per agreement)."""
+    ev = _new(Evidence)
+    _set(ev, "__dict__", {"path": path, "value": value, "line": line, "column": column, "section": section,
+                          "note": note, "rule": rule})
+    return ev
+
+
 @dataclass(frozen=True)
 class Missing:
     path: str
@@ -183,15 +198,10 @@ def display(value: Any) -> Any:
     if isinstance(value, list):
         return [display(v) for v in value]
     if isinstance(value, Enum):
-        return value.value
+        return value._value_  # what .value gives, without the property
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
-
-
-def section_for(agreement: Agreement, path: str) -> Optional[str]:
-    """The agreement's own reference (e.g. '§ 7 Abs. 2') of the nearest enclosing part that has one."""
-    return _Context(agreement, {}, None)._section(path_tuple(path))[1]
 
 
 @lru_cache(maxsize=None)
@@ -206,79 +216,100 @@ def _join(parts: Iterable) -> str:
     return out
 
 
-def locate(locations: dict, path: str) -> Optional[Location]:
+@lru_cache(maxsize=16384)
+def _step(path: str) -> tuple[str, Any, tuple]:
+    """(parent path, last part, parts) of a path: the walk of _Context.place goes by path strings."""
     parts = path_tuple(path)
-    for end in range(len(parts), 0, -1):
-        loc = locations.get(parts[:end])
-        if loc:
-            return loc
-    return None
+    return _join(parts[:-1]), parts[-1], parts
 
 
 # --------------------------------------------------------------------------- evidence
 
 
+_NOWHERE = (None, None)
+
+
 class _Context:
     """One agreement's look-ups, memoised: many rules point at the same paths."""
 
-    def __init__(self, agreement: Agreement, locations: dict, catalogue: Catalogue):
+    def __init__(self, agreement: Agreement, locations: dict, catalogue: Optional[Catalogue]):
         self.agreement = agreement
         self.locations = locations
         self.catalogue = catalogue
         self._plain: dict[str, Evidence] = {}
-        self.implied = implied_paths(agreement)  # model paths whose value is implied (checker.facts)
-        self._values: dict[str, Any] = {}
-        self._places: dict[str, tuple] = {}
+        self._implied: Optional[set] = None
         self.missing: dict[str, Missing] = {}  # path -> its Missing entry (frozen: shared by the findings)
-        self._sections: dict[tuple, tuple] = {}  # path prefix -> (node, section); see _section
+        self._derived: dict[tuple, list] = {}  # see derived_evidence
+        self._unstated: dict[int, tuple] = {}  # number of a step of a missing plan -> its unstated paths
+        # path -> (node, section, (line, column)): one walk per path prefix, shared by every path below it
+        self._places: dict[str, tuple] = {"": (agreement, None, _NOWHERE)}
 
-    def value(self, path: str) -> Any:
-        try:
-            return self._values[path]
-        except KeyError:
-            value = self._values[path] = value_at(self.agreement, path)
-            return value
+    @property
+    def implied(self) -> set:
+        """Model paths whose value is implied (checker.facts), computed when first asked."""
+        if self._implied is None:
+            self._implied = implied_paths(self.agreement)
+        return self._implied
 
-    def _section(self, parts: tuple) -> tuple[Any, Optional[str]]:
-        """(node at ``parts``, section_for of that path), memoised by prefix: paths share their walk."""
-        known = self._sections.get(parts)
+    def place(self, path: str) -> tuple:
+        """(value at ``path`` as value_at gives it; the agreement's own reference (e.g. '§ 7 Abs. 2') of
+        the nearest enclosing part that has one; (line, column) of the nearest enclosing entry the file
+        locates, (None, None) if none), memoised by path prefix."""
+        places = self._places
+        known = places.get(path)
         if known is not None:
             return known
-        if not parts:
-            return self.agreement, None  # section_for looks at the nodes below the agreement only
-        parent, section = self._section(parts[:-1])
-        part = parts[-1]
+        parent_path, part, parts = _step(path)
+        above = places.get(parent_path)
+        parent, section, loc = above if above is not None else self.place(parent_path)
         if parent is None:
             node = None
-        elif isinstance(part, int):
+        elif part.__class__ is int:
             node = parent[part] if isinstance(parent, list) and part < len(parent) else None
         elif isinstance(parent, BaseModel):
             node = getattr(parent, part, None)
         else:
             node = None
-        if isinstance(node, BaseModel) and _has_section(type(node)) and isinstance(node.section, str):
+        if isinstance(node, BaseModel) and _has_section(node.__class__) and isinstance(node.section, str):
             section = node.section  # type: ignore[attr-defined]
-        known = self._sections[parts] = (node, section)
+        found = self.locations.get(parts)
+        if found:
+            loc = (found[0], found[1])
+        known = places[path] = (node, section, loc)
+        return known
+
+    def value(self, path: str) -> Any:
+        known = self._places.get(path)
+        return (known if known is not None else self.place(path))[0]
+
+    def derived_evidence(self, derived: str, witnesses: bool) -> list[Evidence]:
+        """The evidence of the items that make a "some item has X" value true (``witnesses``), or of
+        the stated inputs of a derived value; once per agreement (several rules read one value).
+        Callers must not change the list."""
+        key = (derived, witnesses)
+        known = self._derived.get(key)
+        if known is None:
+            paths = _witnesses(self, derived) if witnesses else _concrete_inputs(self, derived)
+            known = self._derived[key] = [self.evidence(p) for p in paths]
         return known
 
     def evidence(self, path: str, note: Optional[str] = None, rule: Optional[str] = None,
                  value: Any = ...) -> Evidence:
         plain = value is ... and note is None and rule is None
-        if plain and path in self._plain:
-            return self._plain[path]
-        if path not in self._places:
-            loc = locate(self.locations, path)
-            self._places[path] = (loc[0] if loc else None, loc[1] if loc else None,
-                                  self._section(path_tuple(path))[1])
-        line, column, section = self._places[path]
+        if plain:
+            ev = self._plain.get(path)
+            if ev is not None:
+                return ev
+        known = self._places.get(path)
+        node, section, (line, column) = known if known is not None else self.place(path)
         if value is ...:
-            value = display(self.value(path)) if not path.startswith(("derived.", "conclusions.")) else None
+            value = display(node) if not path.startswith(("derived.", "conclusions.")) else None
             if isinstance(value, list) and len(value) > MAX_EVIDENCE_ITEMS:  # never a whole long list
                 unique = list(dict.fromkeys(v if isinstance(v, (str, int, float, bool)) or v is None else repr(v)
                                             for v in value))
                 value = unique if len(unique) <= MAX_EVIDENCE_ITEMS else (
                     unique[:MAX_EVIDENCE_ITEMS] + [f"… (+{len(unique) - MAX_EVIDENCE_ITEMS})"])
-        ev = Evidence(path, value, line, column, section, note, rule)
+        ev = _evidence(path, value, line, column, section, note, rule)
         if plain:
             self._plain[path] = ev
         return ev
@@ -312,26 +343,39 @@ def _evidence_plan(catalogue: Catalogue, action: str) -> tuple:
             elif path.startswith("derived."):
                 steps.append((_DERIVED, lit.alias, path, key))
             elif path.endswith(".count"):
-                steps.append((_COUNT, lit.alias, path[: -len(".count")], key))
+                steps.append((_COUNT, lit.alias, path[: -len(".count")], key, path[: -len(".count")] in IMPLIED_NOTES))
             else:
                 steps.append((_PLAIN, path))
-    plan = plans[action] = tuple(steps)
+    # evidence of plain and negated steps only, each (path, note) once already: no need to drop repeats
+    plain = all(s[0] in (_PLAIN, _NEGATED) for s in steps) and len(
+        {(s[1], s[2] if s[0] == _NEGATED else None) for s in steps}) == len(steps)
+    plan = plans[action] = (tuple(steps), plain)
     return plan
 
 
 def reads_facts(catalogue: Catalogue, action: str) -> bool:
     """Whether the evidence of a match of ``action`` reads anything from the matched facts
     (the engine does not decode the facts of the other actions)."""
-    return any(step[0] not in (_NEGATED, _PLAIN) for step in _evidence_plan(catalogue, action))
+    return any(step[0] not in (_NEGATED, _PLAIN) for step in _evidence_plan(catalogue, action)[0])
 
 
 def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> list[Evidence]:
     """The evidence of one match, by its plan (see _evidence_plan); each (path, note) once."""
-    out: list[Evidence] = []
+    steps, unique_already = plan
+    plain = ctx._plain
+    if unique_already:
+        out = []
+        for step in steps:
+            if step[0] == _PLAIN:
+                ev = plain.get(step[1])
+                out.append(ev if ev is not None else ctx.evidence(step[1]))
+            else:
+                out.append(ctx.evidence(step[1], note=step[2], value=None))
+        return out
+    out = []
     tail: list[Evidence] = []
     empty: dict = {}
-    plain = ctx._plain
-    for step in plan:
+    for step in steps:
         kind = step[0]
         if kind == _PLAIN:
             ev = plain.get(step[1])
@@ -339,7 +383,7 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
         elif kind == _NEGATED:
             out.append(ctx.evidence(step[1], note=step[2], value=None))
         elif kind == _COUNT:
-            if step[2] in ctx.implied:  # not stated, implied by other facts: say so, and name them
+            if step[4] and step[2] in ctx.implied:  # not stated, implied by other facts: say so, and name them
                 note, _en, inputs = IMPLIED_NOTES[step[2]]
                 out.append(ctx.evidence(step[2], note=note, value=None))
                 out.extend(ctx.evidence(p) for p in inputs)
@@ -350,10 +394,10 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
         elif kind == _DERIVED:
             value = facts.get(step[1], empty).get(step[3])
             if value is True and step[2] in SOME_DERIVED:  # "some item has X": the items that have it,
-                tail.extend(ctx.evidence(p) for p in _witnesses(ctx, step[2]))  # after the rest, as items come
+                tail.extend(ctx.derived_evidence(step[2], True))  # after the rest, as items come
             else:
                 out.append(ctx.evidence(step[2], value=value))
-                out.extend(ctx.evidence(p) for p in _concrete_inputs(ctx, step[2]))
+                out.extend(ctx.derived_evidence(step[2], False))
         else:  # _ITEM
             _kind, alias, path, key, default_coll, brackets, inputs = step
             fact = facts.get(alias, empty)
@@ -364,8 +408,12 @@ def _evidence_from_plan(ctx: _Context, plan: tuple, facts: dict[str, dict]) -> l
             else:  # a derived value of the item: show it and what it is computed from
                 out.append(ctx.evidence(concrete, value=fact.get(key)))
                 out.extend(ctx.evidence(p.replace("[]", f"[{index}]")) for p in inputs)
+    if tail:
+        out += tail
+    if len(out) < 2:
+        return out
     unique: dict[tuple, Evidence] = {}
-    for ev in out + tail:
+    for ev in out:
         unique.setdefault((ev.path, ev.note), ev)
     return list(unique.values())
 
@@ -420,51 +468,60 @@ def _witnesses(ctx: _Context, derived: str) -> list[str]:
 
 
 def _missing_plan(catalogue: Catalogue, rule: CompiledRule) -> tuple:
-    """The inputs _missing looks at for ``rule``, classified once per catalogue."""
+    """The inputs _missing looks at for ``rule``, classified once per catalogue: steps
+    (number, kind, path, extra), each distinct step numbered once per catalogue so that an
+    agreement looks at it once for all rules (see _unstated)."""
     plans = catalogue.memo.setdefault("missing_plans", {})
     plan = plans.get(rule.id)
     if plan is None:
+        numbers = catalogue.memo.setdefault("missing_steps", {})
         steps = []
         for path in (p for path in rule.paths for p in _inputs(path)):
             if path.startswith("conclusions."):
-                steps.append((0, path, path.split(".", 1)[1]))
-                continue
-            if path.endswith(".count"):
-                path = path[: -len(".count")]
-            if "[]" in path:
-                coll, _, rest = path.partition("[]")
-                steps.append((1, coll, rest))
+                step: tuple = (0, path, path.split(".", 1)[1])
             else:
-                steps.append((2, path, path.endswith(".status")))
+                if path.endswith(".count"):
+                    path = path[: -len(".count")]
+                if "[]" in path:
+                    coll, _, rest = path.partition("[]")
+                    step = (1, coll, rest)
+                else:
+                    step = (2, path, path.endswith(".status"))
+            steps.append((numbers.setdefault(step, len(numbers)), *step))
         plan = plans[rule.id] = tuple(steps)
     return plan
 
 
-def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool]) -> list[Missing]:
+def _unstated(ctx: _Context, kind: int, path: str, extra: Any, conclusions: dict[str, bool]) -> tuple:
+    """The unstated inputs of one step of a missing plan (see _missing_plan)."""
+    if kind == 0:
+        return () if extra in conclusions else (path,)
+    if kind == 1:
+        items = ctx.value(path)
+        if items is None:
+            return (path,)
+        return tuple(p for p in (f"{path}[{i}]{extra}" for i in range(len(items))) if ctx.value(p) is None)
+    value = ctx.value(path)
+    return (path,) if value is None or (extra and value == ClauseStatus.unbekannt) else ()
+
+
+def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool],
+             plan: Optional[tuple] = None) -> list[Missing]:
     out: list[str] = []
-    for kind, path, extra in _missing_plan(ctx.catalogue, rule):
-        if kind == 0:
-            if extra not in conclusions:
-                out.append(path)
-        elif kind == 1:
-            coll, rest = path, extra
-            items = ctx.value(coll)
-            if items is None:
-                out.append(coll)
-            else:
-                out.extend(f"{coll}[{i}]{rest}" for i in range(len(items))
-                           if ctx.value(f"{coll}[{i}]{rest}") is None)
-        else:
-            value = ctx.value(path)
-            if value is None or (extra and value == ClauseStatus.unbekannt):
-                out.append(path)
+    seen = ctx._unstated
+    for number, kind, path, extra in plan if plan is not None else _missing_plan(ctx.catalogue, rule):
+        paths = seen.get(number)
+        if paths is None:
+            paths = seen[number] = _unstated(ctx, kind, path, extra, conclusions)
+        if paths:
+            out.extend(paths)
     result = []
     known = ctx.missing
-    for path in dict.fromkeys(out):
+    for path in (dict.fromkeys(out) if len(out) > 1 else out):
         entry = known.get(path)
         if entry is None:
-            loc = locate(ctx.locations, path)
-            entry = known[path] = Missing(path, loc[0] if loc else None, loc[1] if loc else None)
+            line, column = ctx.place(path)[2]
+            entry = known[path] = Missing(path, line, column)
         result.append(entry)
     return result
 
@@ -476,19 +533,6 @@ _PRECEDENCE = (("na", Verdict.nicht_anwendbar), ("violated", Verdict.verletzt), 
 
 
 _VERDICT_OF = dict(_PRECEDENCE)
-
-
-def _verdict(rule: CompiledRule, outcome: RawOutcome) -> tuple[Verdict, list]:
-    matches = outcome.matches.get(rule.id)
-    if matches and len(matches) == 1:  # the common case
-        verdict = _VERDICT_OF.get(matches[0].kind)
-        return (verdict, matches) if verdict is not None else (Verdict.ungeklaert, [])
-    if matches:
-        for kind, verdict in _PRECEDENCE:
-            chosen = [m for m in matches if m.kind == kind]
-            if chosen:
-                return verdict, chosen
-    return Verdict.ungeklaert, []
 
 
 def _waivers(agreement: Agreement, agreement_path: str, locations: dict,
@@ -525,19 +569,43 @@ def overall_verdict(findings: list[Finding]) -> str:
     * zeichnungsreif_mit_auflagen: a major rule is verletzt;
     * zeichnungsreif: otherwise (minor violations and recommendations do not change it).
     """
-    def has(verdict: Verdict, severity: Severity) -> bool:
-        return any(f.verdict == verdict and f.severity == severity for f in findings)
-
-    if has(Verdict.verletzt, Severity.blocker):
+    blocker_violated = major_violated = False
+    open_ = judged = 0  # as blocker_tally counts them
+    for f in findings:
+        verdict, severity = f.verdict, f.severity
+        if severity == Severity.blocker:
+            if verdict == Verdict.verletzt:
+                blocker_violated = True
+                judged += 1
+            elif verdict == Verdict.ungeklaert:
+                open_ += 1
+            elif verdict == Verdict.erfuellt:
+                judged += 1
+        elif severity == Severity.major and verdict == Verdict.verletzt:
+            major_violated = True
+    if blocker_violated:
         return OVERALL_BLOCKED
-    open_, judged = blocker_tally(findings)
     if open_ and open_ > judged:
         return OVERALL_UNJUDGEABLE
     if open_:
         return OVERALL_OPEN
-    if has(Verdict.verletzt, Severity.major):
+    if major_violated:
         return OVERALL_CONDITIONAL
     return OVERALL_OK
+
+
+def _result_plan(catalogue: Catalogue) -> tuple:
+    """Per rule, once per catalogue: (rule, id, escalation, its path, chain, missing plan)."""
+    plan = catalogue.memo.get("result_plan")
+    if plan is None:
+        plan = catalogue.memo["result_plan"] = tuple(
+            (rule, rule.id, rule.rule.escalate, rule.rule.escalate.when["path"] if rule.rule.escalate else None,
+             tuple(catalogue.concluded_by[c] for c in rule.uses_conclusions), _missing_plan(catalogue, rule))
+            for rule in catalogue.rules)
+    return plan
+
+
+_APPLIES = frozenset(("applies", "holds", "violated"))  # kinds of match that show a rule applies
 
 
 def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement, *, path: str,
@@ -546,34 +614,59 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
                  selected: Optional[set[str]] = None) -> AgreementResult:
     ctx = _Context(agreement, locations, catalogue)
     findings: list[Finding] = []
-    chains = catalogue.memo.get("chains")
-    if chains is None:  # ids of the rules whose conclusions each rule uses, once per catalogue
-        chains = catalogue.memo["chains"] = {
-            rule.id: tuple(catalogue.concluded_by[c] for c in rule.uses_conclusions) for rule in catalogue.rules}
-    for rule in catalogue.rules:
-        if selected is not None and rule.id not in selected:
+    plans = catalogue.memo.setdefault("evidence_plans", {})
+    all_matches = outcome.matches
+    conclusions = outcome.conclusions
+    applies_known: set[str] = set()  # rules whose applicability is known to hold
+    by_id: dict[str, Finding] = {}
+    ungeklaert, verletzt = Verdict.ungeklaert, Verdict.verletzt
+    for rule, rule_id, escalate, escalate_path, chain, missing_plan in _result_plan(catalogue):
+        if selected is not None and rule_id not in selected:
             continue
-        verdict, matches = _verdict(rule, outcome)
-        finding = Finding(rule, verdict)
-        escalate = rule.rule.escalate
-        # a stated fact that makes a violation graver also makes the open question graver
-        if escalate is not None and verdict in (Verdict.verletzt, Verdict.ungeklaert) \
-                and escalate.holds(ctx.value(escalate.when["path"])):
-            finding.escalated = escalate.severity
-        if len(matches) == 1:  # its evidence is unique already
+        matches = all_matches.get(rule_id)
+        evidence: list[Evidence] = []
+        if not matches:
+            verdict = ungeklaert
+        elif len(matches) == 1:  # the common case: its evidence is unique already
             m = matches[0]
-            finding.evidence = _evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts)
-        elif matches:
-            evidence: list[Evidence] = []
-            for m in matches[:MAX_EVIDENCE_ITEMS]:  # one match per list item: a few items, never the list
-                evidence.extend(_evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts))
-            finding.evidence = list({(e.path, e.note): e for e in evidence}.values())
-        if verdict == Verdict.ungeklaert:
-            finding.missing = _missing(ctx, rule, outcome.conclusions)
-        finding.chain = list(chains[rule.id])
+            verdict = _VERDICT_OF.get(m.kind)
+            if m.kind in _APPLIES:
+                applies_known.add(rule_id)
+            if verdict is None:
+                verdict = ungeklaert
+            else:
+                plan = plans.get(m.action)
+                evidence = _evidence_from_plan(ctx, plan if plan is not None else _evidence_plan(catalogue, m.action),
+                                               m.facts)
+        else:
+            kinds = {m.kind for m in matches}
+            if not kinds.isdisjoint(_APPLIES):
+                applies_known.add(rule_id)
+            verdict = ungeklaert
+            for kind, candidate in _PRECEDENCE:
+                if kind in kinds:
+                    verdict = candidate
+                    chosen = [m for m in matches if m.kind == kind]
+                    if len(chosen) == 1:
+                        m = chosen[0]
+                        plan = plans.get(m.action)
+                        evidence = _evidence_from_plan(
+                            ctx, plan if plan is not None else _evidence_plan(catalogue, m.action), m.facts)
+                    else:
+                        for m in chosen[:MAX_EVIDENCE_ITEMS]:  # one match per list item: a few items, never the list
+                            evidence.extend(_evidence_from_plan(ctx, _evidence_plan(catalogue, m.action), m.facts))
+                        evidence = list({(e.path, e.note): e for e in evidence}.values())
+                    break
+        finding = Finding(rule, verdict, evidence,
+                          _missing(ctx, rule, conclusions, missing_plan) if verdict is ungeklaert else [],
+                          list(chain))
+        # a stated fact that makes a violation graver also makes the open question graver
+        if escalate is not None and (verdict is verletzt or verdict is ungeklaert) \
+                and escalate.holds(ctx.value(escalate_path)):
+            finding.escalated = escalate.severity
         findings.append(finding)
+        by_id[rule_id] = finding
     notes: list[WaiverNote] = []
-    by_id = {f.id: f for f in findings}
     for waiver in _waivers(agreement, path, locations, extra_waivers or []):
         finding = by_id.get(waiver.rule)
         if waiver.rule not in catalogue.by_id:
@@ -586,10 +679,8 @@ def build_result(catalogue: Catalogue, outcome: RawOutcome, agreement: Agreement
             finding.underlying, finding.verdict, finding.waiver = finding.verdict, Verdict.ausgenommen, waiver
     from checker.questions import build_questions
 
-    applies_known = {rule_id for rule_id, matches in outcome.matches.items()
-                     if any(m.kind in ("applies", "holds", "violated") for m in matches)}
     questions = build_questions(findings, applies_known=applies_known, agreement=agreement,
-                                groups=catalogue.question_groups)
+                                groups=catalogue.question_groups, memo=catalogue.memo)
     return AgreementResult(path, sha256, agreement, findings, overall_verdict(findings), notes,
                            check_date.isoformat(), questions)
 
