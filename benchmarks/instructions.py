@@ -7,7 +7,8 @@ script counts them with ``valgrind --tool=callgrind`` (valgrind must be installe
 1. ``N`` agreements of the generated series (``benchmarks.generate.Generator``, seed 1
    unless ``--seed``) and one extra warm-up agreement are written to a temporary directory,
    before and outside any measurement;
-2. a child Python runs under callgrind three times. Each run imports the checker, loads the
+2. a child Python runs once without callgrind (so that a missing catalogue cache is written
+   before counting), then under callgrind three times. Each run imports the checker, loads the
    catalogue and checks the warm-up agreement (so that lazy imports, the durable_rules
    ruleset and per-process caches are built), then
    * ``base``: nothing more,
@@ -109,8 +110,21 @@ def _instructions(out_file: Path) -> int:
     return int(found.group(1))
 
 
+def _env() -> dict:
+    return dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+
+
+def warm(tree: Path, directory: Path, date: str) -> None:
+    """One run without callgrind first: a catalogue cache missing for this tree's code is written
+    now, so that all three counted runs read it (else the first would count compiling it)."""
+    run = subprocess.run([sys.executable, "-c", CHILD, str(tree), "base", str(directory), date], cwd=tree,
+                         env=_env(), capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"warm-up run failed (exit {run.returncode}):\n{run.stderr[-3000:]}")
+
+
 def count(tree: Path, mode: str, directory: Path, date: str, out_file: Path) -> int:
-    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    env = _env()
     cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out_file}", sys.executable, "-c", CHILD,
            str(tree), mode, str(directory), date]
     run = subprocess.run(cmd, cwd=tree, env=env, capture_output=True, text=True)
@@ -145,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         out_dir = args.out or Path(tmp)
         out_dir.mkdir(parents=True, exist_ok=True)
         print(f"tree {tree}, files from {gen_tree} (seed {args.seed}, N = {args.count}), check_date {args.date}")
+        warm(tree, files, args.date)
         totals = {mode: count(tree, mode, files, args.date, out_dir / f"{mode}.out") for mode in ("base", "load", "full")}
     n = max(args.count, 1)
     load = (totals["load"] - totals["base"]) / n
