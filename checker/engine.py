@@ -23,13 +23,14 @@ import json
 import math
 import re
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import durable_rules_engine as dre
 
-from checker.facts import FACT_KIND, RESERVED_KEYS, build_facts
+from checker.facts import CLAUSE_NAME, FACT_KIND, RESERVED_KEYS, build_facts
 from checker.model import Agreement
 from checker.rules import Catalogue
 
@@ -120,6 +121,18 @@ def engine_json(value: Any) -> str:
         return text
     marker = json.dumps(_MARK)[1:-1]
     return re.sub(f'"{re.escape(marker)}([0-9]+){re.escape(marker)}"', lambda m: numbers[int(m.group(1))], swapped)
+
+
+def facts_json(facts: list[dict]) -> tuple[str, bool]:
+    """``(engine_json(facts), exact)`` for a list of flat facts, where ``exact`` says that no number
+    had to be written in another form than ``json.dumps`` writes it, so that the text reads back
+    as ``facts``. Looks at the values instead of scanning the text (a fact's values are scalars)."""
+    for fact in facts:
+        for value in fact.values():
+            kind = type(value)
+            if (kind is float or kind is int) and _bad_number(value):
+                return engine_json(facts), False
+    return json.dumps(facts, ensure_ascii=False), True
 
 
 # --------------------------------------------------------------------------- safety check
@@ -351,7 +364,7 @@ class Match:
 
 @dataclass
 class RawOutcome:
-    facts: list[dict]
+    facts: list[dict]  # the data facts as the engine got them (only properties rules read, with sid)
     matches: dict[str, list[Match]] = field(default_factory=dict)  # rule id -> matches
     conclusions: dict[str, bool] = field(default_factory=dict)
     actions: int = 0
@@ -359,7 +372,16 @@ class RawOutcome:
 
 
 class Engine:
-    """One compiled catalogue in durable_rules; evaluates agreements one session each."""
+    """One compiled catalogue in durable_rules; evaluates agreements one after another in one session.
+
+    Creating a durable_rules session costs in proportion to the whole network (it allocates and
+    clears the memory of every join node: about 60 % of the C time of a check), so the session is
+    kept: after an agreement its facts are retracted (the trigger facts first, so that no
+    negation can fire on the way) and the next agreement is asserted into the same, empty
+    session. Every verdict is decided inside one agreement's facts as before; a session that
+    ended in an error, or that has an action pending after the retraction, is ended and the next
+    agreement gets a new one.
+    """
 
     _names = itertools.count(1)
 
@@ -377,9 +399,9 @@ class Engine:
         text = text[:-1] + (", " if catalogue.ruleset else "") + end + "}"  # == dict(ruleset, END_RULE=...)
         self.handle = dre.create_ruleset(self.name, text)
         self._sids = itertools.count(1)
-        # Fact properties no rule pattern names cannot change a match; they are not sent to the
-        # engine (smaller facts to parse, store and echo back). The facts in RawOutcome stay whole.
-        self._keep = fact_keys(catalogue)
+        self._sid: str | None = None  # the open session, kept from one agreement to the next
+        self._busy = threading.Lock()  # held while the kept session evaluates
+        self._keep = fact_keys(catalogue)  # the fact properties sent to the engine (see evaluate)
         # Actions whose evidence reads nothing from the matched facts need not be decoded.
         from checker.verdicts import reads_facts
         self._unread = frozenset([END_RULE] + [name for name in catalogue.actions if not reads_facts(catalogue, name)])
@@ -388,39 +410,124 @@ class Engine:
         for name, (rule_id, kind, _lits) in catalogue.actions.items():
             conclude = catalogue.by_id[rule_id].rule.conclude
             self._info[name] = (rule_id, kind, conclude if kind in ("holds", "violated") else None)
+        # Which fact each positive pattern of a rule binds (see _bound)
+        self._bound = {name: _bound(body["all"]) for name, body in catalogue.ruleset.items()}
 
     def evaluate(self, agreement: Agreement) -> RawOutcome:
-        sid = str(next(self._sids))
-        facts = build_facts(agreement)
-        outcome = RawOutcome(facts)
+        # The kept session serves one evaluation at a time; one that comes meanwhile (another
+        # thread) gets a session of its own, ended afterwards, as every evaluation did before.
+        if not self._busy.acquire(blocking=False):
+            return self._evaluate(agreement, str(next(self._sids)), keep=False)
+        try:
+            if self._sid is None:
+                self._sid = str(next(self._sids))
+            return self._evaluate(agreement, self._sid, keep=True)
+        finally:
+            self._busy.release()
+
+    def _evaluate(self, agreement: Agreement, sid: str, keep: bool) -> RawOutcome:
+        # Fact properties no rule pattern names cannot change a match; they are not sent to the
+        # engine (smaller facts to parse, store and echo back).
+        sent = build_facts(agreement, self._keep)
+        for fact in sent:
+            fact["sid"] = sid
+        outcome = RawOutcome(sent)
         errors: list[str] = []
         deadline = time.monotonic() + self.deadline
 
         def on_action(name: str, matched: dict) -> None:
             self._record(name, matched, outcome, sid)
 
-        keep = self._keep
-        sent = [{k: v for k, v in f.items() if k in keep} for f in facts]
-        for fact in sent:
-            fact["sid"] = sid
-        # The agreement fact is matched by nearly every rule and makes up most of each action's
-        # message; durable_rules echoes the text it was given, so that text is swapped for a
-        # placeholder before decoding and the fact itself put back (see _decoder).
-        decode = _decoder(engine_json(sent[0]), sent[0]) if sent else json.loads
+        triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
+        text, exact = facts_json(sent)
+        decode = self._decoder(exact, sent, triggers, outcome, sid)
+        kept = False
         try:
-            state = dre.assert_facts(self.handle, engine_json(sent))[1]
+            state = dre.assert_facts(self.handle, text)[1]
             outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode,
                                      self._unread)
-            if self.catalogue.trigger_groups:
-                triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
-                state = dre.assert_facts(self.handle, json.dumps(triggers))[1]
+            trigger_text = json.dumps(triggers)
+            if triggers:
+                state = dre.assert_facts(self.handle, trigger_text)[1]
                 outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode,
                                          self._unread)
+            if keep and not errors:
+                kept = self._retract(state, text, trigger_text if triggers else None, outcome, sid)
         finally:
-            self._end_session(sid)
+            if not kept:
+                self._end_session(sid)
+                if keep:
+                    self._sid = None
         if errors:
             raise EvaluationError(errors)
         return outcome
+
+    def _decoder(self, exact: bool, sent: list[dict], triggers: list[dict], outcome: RawOutcome,
+                 sid: str) -> Callable[[str], dict]:
+        """Decoding of action messages ``{"NAME":{"alias":FACT,...}}``: every pattern binds a fact
+        known without reading the message (the one agreement fact, the one clause fact of a name,
+        the trigger fact of a group, the one conclusion fact of a name; see _bound), except list
+        items, whose text is cut out of the message (facts are flat: no braces inside a fact) and
+        decoded alone. Where a number of the facts is written for durable_rules in another form
+        than json.dumps writes it (not ``exact``, see facts_json), messages are decoded as a whole
+        (_decoder), as the facts durable_rules holds then differ from ``sent``."""
+        if not sent or not exact:
+            return _decoder(engine_json(sent[0]), sent[0]) if sent else json.loads
+        known: dict[tuple, dict] = {("agreement", None): sent[0]}
+        for fact in sent:
+            if fact.get(FACT_KIND) == "clause":
+                known[("clause", fact.get(CLAUSE_NAME))] = fact
+        for fact in triggers:
+            known[("trigger", fact["g"])] = fact
+        bound = self._bound
+        conclusions = outcome.conclusions
+        loads = json.loads
+
+        def decode(message: str) -> dict:
+            name = message[2:message.find('"', 2)]
+            pattern = bound.get(name)
+            if pattern is None:
+                return loads(message)
+            matched = {}
+            for alias, what, needle in pattern:
+                if needle is not None:  # a list item
+                    start = message.find(needle)
+                    if start < 0:
+                        return loads(message)
+                    start += len(needle) - 1
+                    matched[alias] = loads(message[start:message.index("}", start) + 1])
+                elif what[0] == "conclusion":
+                    value = conclusions.get(what[1])
+                    if value is None:
+                        return loads(message)
+                    matched[alias] = {FACT_KIND: "conclusion", CLAUSE_NAME: what[1], "value": value, "sid": sid}
+                else:
+                    fact = known.get(what)
+                    if fact is None:
+                        return loads(message)
+                    matched[alias] = fact
+            return {name: matched}
+
+        return decode
+
+    def _retract(self, state: int, text: str, trigger_text: str | None, outcome: RawOutcome, sid: str) -> bool:
+        """Retract an agreement's facts from the session; True if it is empty and can take the next.
+
+        The trigger facts go first: every rule with a negation joins one, so once they are gone
+        no negation can come true as the facts it looks for disappear."""
+        handle = self.handle
+        if trigger_text is not None:
+            dre.retract_facts(handle, trigger_text)
+        if outcome.conclusions:
+            dre.retract_facts(handle, json.dumps([
+                {FACT_KIND: "conclusion", CLAUSE_NAME: name, "value": value, "sid": sid}
+                for name, value in outcome.conclusions.items()]))
+        dre.retract_facts(handle, text)
+        if dre.start_action_for_state(handle, state):  # nothing may be left to do; if it is, end the session
+            while dre.complete_and_start_action(handle, state):
+                pass
+            return False
+        return True
 
     def _end_session(self, sid: str) -> None:
         state = dre.assert_fact(self.handle, json.dumps({FACT_KIND: "end", "sid": sid}))[1]
@@ -447,13 +554,50 @@ class Engine:
         if conclude and conclude not in outcome.conclusions:
             value = kind == "holds"
             outcome.conclusions[conclude] = value
-            fact = {FACT_KIND: "conclusion", "fn": conclude, "value": value, "sid": sid}
+            fact = {FACT_KIND: "conclusion", CLAUSE_NAME: conclude, "value": value, "sid": sid}
             dre.assert_fact(self.handle, json.dumps(fact))
 
     def close(self) -> None:
         if self.handle is not None:
+            if self._sid is not None:
+                self._end_session(self._sid)
+                self._sid = None
             dre.delete_ruleset(self.handle)
             self.handle = None
+
+
+def _bound(patterns: list) -> tuple:
+    """(alias, fact, needle) for each positive pattern of a compiled rule. ``fact`` names the one
+    fact of a session the pattern can bind: ``("agreement", None)``, ``("clause", NAME)``,
+    ``("conclusion", NAME)``, ``("trigger", GROUP)``; for a list item (many facts of one kind)
+    ``needle`` is the text that opens its fact in an action message."""
+    out = []
+    for pattern in patterns:
+        (alias, expr), = pattern.items()
+        if alias.endswith("$not"):
+            continue
+        tests: dict[str, Any] = {}
+        for test in _flat_tests(expr):
+            if isinstance(test, dict) and len(test) == 1:
+                (key, value), = test.items()
+                if key in (FACT_KIND, CLAUSE_NAME, "g"):
+                    tests[key] = value
+        kind = tests.get(FACT_KIND)
+        if kind == "agreement":
+            out.append((alias, ("agreement", None), None))
+        elif kind in ("clause", "conclusion") and isinstance(tests.get(CLAUSE_NAME), str):
+            out.append((alias, (kind, tests[CLAUSE_NAME]), None))
+        elif kind == "trigger" and type(tests.get("g")) is int:
+            out.append((alias, ("trigger", tests["g"]), None))
+        else:
+            out.append((alias, ("item", None), f"{json.dumps(alias)}:{{"))
+    return tuple(out)
+
+
+def _flat_tests(expr: Any) -> list:
+    if isinstance(expr, dict) and set(expr) == {"$and"} and isinstance(expr["$and"], list):
+        return [t for item in expr["$and"] for t in _flat_tests(item)]
+    return [expr]
 
 
 _engines: dict[int, Engine] = {}

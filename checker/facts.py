@@ -47,6 +47,7 @@ INDEX = "fi"
 RESERVED_KEYS = frozenset({FACT_KIND, CLAUSE_NAME, COLLECTION, INDEX, "id", "sid", "value"})
 SEP = "__"
 EXCLUDED_TOP = frozenset({"waivers", "format_version"})
+_NOT_ON_AGREEMENT = EXCLUDED_TOP | {"clauses"}  # fields the agreement fact leaves out
 MAX_FACT_PROPERTIES = 150
 # Items whose amount is also stated as a share of the budget get the derived
 # ``share_of_total_percent`` (amount / budget.amount_per_year * 100), so that a
@@ -289,33 +290,81 @@ def _members(enum_type: type[Enum]) -> tuple[str, ...]:
     return tuple(m.value for m in enum_type)
 
 
-def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_prefix: str = "",
-             items: Optional[list[tuple[str, int, BaseModel]]] = None, path_prefix: str = "",
-             skip: frozenset[str] = frozenset()) -> None:
-    """Write the stated scalars of ``model`` into ``out``; collect list items into ``items``."""
-    if model is None:
-        return
-    values = model.__dict__  # pydantic keeps field values here
+_MISSING = object()
+_NOT_SILENT = object()
+
+
+@lru_cache(maxsize=None)
+def _steps(cls: type[BaseModel], key_prefix: str, path_prefix: str, skip: frozenset[str],
+           keep: Optional[frozenset[str]]) -> tuple[tuple, ...]:
+    """What :func:`_flatten` does with each field of ``cls`` at one place of the facts, worked out once:
+    ``(0, name, class, key prefix, path prefix)`` a model (recurse), ``(1, name, count key, ((key,
+    member), ...))`` a list of enum values, ``(2, name, count key, path)`` a list of models, ``(3, name,
+    count key)`` another list, ``(4, name, key, silence)`` a scalar. Keys outside ``keep`` (when given) are
+    left out: ``None`` instead of a count key, no step for a scalar."""
+    silences = _silences(cls)
+    steps = []
     for name, kind, inner, inner_kind, inner_type in _plan(cls):
-        value = values.get(name) if name in values else getattr(model, name)
-        if value is None or name in skip:
+        if name in skip:
             continue
         key = key_prefix + name
         if kind == "model":
-            _flatten(value, inner, out, key + SEP, items, path_prefix + name + ".")
-        elif kind == "list":
-            out[key + SEP + "count"] = len(value)
+            steps.append((0, name, inner, key + SEP, path_prefix + name + "."))
+            continue
+        if kind == "list":
+            count = key + SEP + "count"
+            count = count if keep is None or count in keep else None
             if inner_kind == "enum":
-                present = {v.value for v in value}
-                for member in _members(inner_type):
-                    out[key + SEP + member] = member in present
-            elif inner_kind == "model" and items is not None:
-                path = path_prefix + name
-                items.extend((path, i, v) for i, v in enumerate(value))
-        elif type(value) is str and value == ABSENT and name in _silences(cls):  # noqa: E721
-            out[key] = _silences(cls)[name]  # the draft is silent: what silence means for the rules
+                members = tuple((key + SEP + member, member) for member in _members(inner_type)
+                                if keep is None or key + SEP + member in keep)
+                steps.append((1, name, count, members))
+            elif inner_kind == "model":
+                steps.append((2, name, count, path_prefix + name))
+            elif count is not None:
+                steps.append((3, name, count))
+            continue
+        if keep is None or key in keep:
+            steps.append((4, name, key, silences.get(name, _NOT_SILENT)))
+    return tuple(steps)
+
+
+def _flatten(model: Optional[BaseModel], cls: type[BaseModel], out: dict, key_prefix: str = "",
+             items: Optional[list[tuple[str, int, BaseModel]]] = None, path_prefix: str = "",
+             skip: frozenset[str] = frozenset(), keep: Optional[frozenset[str]] = None) -> None:
+    """Write the stated scalars of ``model`` into ``out``; collect list items into ``items``.
+    With ``keep``, only keys in it are written."""
+    if model is None:
+        return
+    values = model.__dict__  # pydantic keeps field values here
+    for step in _steps(cls, key_prefix, path_prefix, skip, keep):
+        name = step[1]
+        value = values.get(name, _MISSING)
+        if value is _MISSING:
+            value = getattr(model, name)
+        if value is None:
+            continue
+        code = step[0]
+        if code == 4:
+            kind = type(value)
+            if kind is bool or kind is int or kind is float:
+                out[step[2]] = value
+            elif kind is str:  # free text: only "stated" is visible to rules; the draft silent: what silence means
+                out[step[2]] = step[3] if value == ABSENT and step[3] is not _NOT_SILENT else True
+            else:
+                out[step[2]] = _scalar(value)
+        elif code == 0:
+            _flatten(value, step[2], out, step[3], items, step[4], keep=keep)
         else:
-            out[key] = _scalar(value)
+            if step[2] is not None:
+                out[step[2]] = len(value)
+            if code == 1:
+                if step[3]:
+                    present = {v.value for v in value}
+                    for key, member in step[3]:
+                        out[key] = member in present
+            elif code == 2 and items is not None:
+                path = step[3]
+                items.extend((path, i, v) for i, v in enumerate(value))
 
 
 def _sum_if_complete(values: list[Optional[float]]) -> Optional[float]:
@@ -505,28 +554,33 @@ def _clause_names() -> tuple[str, ...]:
     return tuple(Agreement.model_fields["clauses"].annotation.model_fields)
 
 
-def build_facts(agreement: Agreement) -> list[dict[str, Any]]:
-    """All data facts of one agreement (without ``sid``; the engine adds it)."""
+def build_facts(agreement: Agreement, keep: Optional[frozenset[str]] = None) -> list[dict[str, Any]]:
+    """All data facts of one agreement (without ``sid``; the engine adds it). With ``keep``, only
+    the properties in it (the engine sends no property that no rule reads; see engine.fact_keys)."""
     main: dict[str, Any] = {FACT_KIND: "agreement"}
     items: list[tuple[str, int, BaseModel]] = []
-    _flatten(agreement, Agreement, main, items=items, skip=EXCLUDED_TOP | {"clauses"})
-    main.update(derived_values(agreement))
+    _flatten(agreement, Agreement, main, items=items, skip=_NOT_ON_AGREEMENT, keep=keep)
+    for key, value in derived_values(agreement).items():
+        if keep is None or key in keep:
+            main[key] = value
     for key, value in implied_values(agreement).items():
-        main.setdefault(key, value)
+        if keep is None or key in keep:
+            main.setdefault(key, value)
     facts = [main]
+    clauses = agreement.clauses
     for name in _clause_names():
-        clause = getattr(agreement.clauses, name)
+        clause = getattr(clauses, name)
         fact: dict[str, Any] = {FACT_KIND: "clause", CLAUSE_NAME: name}
-        _flatten(clause, type(clause), fact)
+        _flatten(clause, type(clause), fact, keep=keep)
         if clause.status == ClauseStatus.unbekannt:
             fact.pop("status", None)
         facts.append(fact)
     total = agreement.budget.amount_per_year if agreement.budget else None
     for path, index, item in items:
         fact = {FACT_KIND: "item", COLLECTION: path, INDEX: index}
-        _flatten(item, type(item), fact)
+        _flatten(item, type(item), fact, keep=keep)
         amount = getattr(item, "amount", None) if path in SHARE_COLLECTIONS else None
-        if path in SHARE_COLLECTIONS and amount is not None and total:
+        if path in SHARE_COLLECTIONS and amount is not None and total and (keep is None or "share_of_total_percent" in keep):
             fact["share_of_total_percent"] = round(amount / total * 100, 6)
         facts.append(fact)
     for fact in facts:

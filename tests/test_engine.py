@@ -353,3 +353,171 @@ def test_number_scan_finds_what_the_two_alternatives_find(text):
     from checker.engine import _SUSPECT
 
     assert (_SUSPECT.search(text) is None) == (re.search(r"[0-9][eE]|[0-9]{19}", text) is None)
+
+
+# --------------------------------------------------------------------------- one session for many agreements
+
+
+def _case_agreements():
+    from checker.loader import load_agreement
+
+    files = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
+    return [load_agreement(str(p)).agreement for p in files]
+
+
+def _outcome(outcome) -> tuple:
+    """What the verdicts read of a RawOutcome, without the session id."""
+    def plain(fact):
+        return {k: v for k, v in fact.items() if k != "sid"}
+
+    matches = [(rule_id, [(m.kind, m.action, {alias: plain(f) for alias, f in m.facts.items()}) for m in ms])
+               for rule_id, ms in outcome.matches.items()]
+    return matches, list(outcome.conclusions.items()), outcome.actions
+
+
+def _fresh(catalogue, agreement):
+    engine = Engine(catalogue)
+    try:
+        return _outcome(engine.evaluate(agreement))
+    finally:
+        engine.close()
+
+
+def test_a_kept_session_gives_what_a_new_session_gives_in_any_order(catalogue):
+    """The session is kept from one agreement to the next (its facts retracted in between): every
+    case gives the matches (in their order), conclusions and action count of a session of its own,
+    whatever was evaluated before it."""
+    agreements = _case_agreements()
+    expected = [_fresh(catalogue, a) for a in agreements]
+    engine = Engine(catalogue)
+    order = list(range(len(agreements)))
+    for indexes in (order, order[::-1], order[1::2] + order[::2] + order[:3]):
+        for i in indexes:
+            assert _outcome(engine.evaluate(agreements[i])) == expected[i], i
+    assert engine._sid == "1"  # one session throughout
+    engine.close()
+
+
+def test_session_after_an_error_is_replaced(catalogue, monkeypatch):
+    """An error inside an evaluation ends its session; the next agreement gets a new, clean one."""
+    agreements = _case_agreements()[:3]
+    expected = [_fresh(catalogue, a) for a in agreements]
+    engine = Engine(catalogue)
+    assert _outcome(engine.evaluate(agreements[0])) == expected[0]
+    record = Engine._record
+
+    def boom(self, name, matched, outcome, sid):
+        if name.endswith("#na#0"):
+            raise KeyError("kaputt")
+        record(self, name, matched, outcome, sid)
+
+    monkeypatch.setattr(Engine, "_record", boom)
+    with pytest.raises(EvaluationError, match="kaputt"):
+        engine.evaluate(agreements[1])
+    assert engine._sid is None
+    monkeypatch.setattr(Engine, "_record", record)
+    assert _outcome(engine.evaluate(agreements[1])) == expected[1]
+    assert _outcome(engine.evaluate(agreements[2])) == expected[2]
+    assert engine._sid == "2"
+    engine.close()
+
+
+def test_session_with_an_action_left_after_retraction_is_ended(tmp_path, monkeypatch):
+    """If anything were left to fire once an agreement's facts are retracted, the session is not
+    kept: the action is dropped with the session and the next agreement starts a new one."""
+    import checker.engine as engine_module
+
+    cat = make_catalogue(tmp_path, rule("TEST-LEFT", "{path: budget.amount_per_year, gt: 0}\n"))
+    engine = Engine(cat)
+    real = dre.retract_facts
+
+    class Planting:  # retracts as durable_rules does, then plants a fact a rule fires on
+        def __getattr__(self, name):
+            return getattr(dre, name)
+
+        @staticmethod
+        def retract_facts(handle, text):
+            result = real(handle, text)
+            if '"agreement"' in text:
+                dre.assert_fact(handle, json.dumps({"fk": "agreement", "budget__amount_per_year": 7, "sid": "1"}))
+            return result
+
+    monkeypatch.setattr(engine_module, "dre", Planting())
+    outcome = engine.evaluate(agreement(budget={"amount_per_year": 5}))
+    assert [m.kind for m in outcome.matches["TEST-LEFT"]] == ["holds"]
+    assert engine._sid is None
+    monkeypatch.setattr(engine_module, "dre", dre)
+    second = engine.evaluate(agreement(budget={"amount_per_year": 0}))
+    assert [m.kind for m in second.matches["TEST-LEFT"]] == ["violated"] and engine._sid == "2"
+    engine.close()
+
+
+def test_action_messages_decoded_without_parsing_are_what_json_reads(catalogue):
+    """The facts of an action are taken from what was asserted (one agreement, one clause per name,
+    one trigger per group, one conclusion per name) and only list items are cut out of the message:
+    on every case, each decoded message equals json.loads of the message."""
+    seen = {"messages": 0, "items": 0}
+
+    class Checking(Engine):
+        def _decoder(self, *args):
+            fast = super()._decoder(*args)
+
+            def decode(message):
+                got = fast(message)
+                assert got == json.loads(message)
+                seen["messages"] += 1
+                seen["items"] += '"fk": "item"' in message
+                return got
+
+            return decode
+
+    engine = Checking(catalogue)
+    engine._unread = frozenset()  # decode every action
+    for a in _case_agreements():
+        engine.evaluate(a)
+    engine.close()
+    assert seen["messages"] > 1000 and seen["items"] > 100
+
+
+def test_numbers_written_for_durable_rules_decode_as_before(tmp_path):
+    """A fact with a number durable_rules would misread (1e-05) is sent in its engine form; its
+    messages are then decoded as a whole, and the verdict is unchanged."""
+    from checker.engine import engine_json, facts_json
+
+    facts = [{"fk": "agreement", "x": 0.00001, "y": 2 ** 70}, {"fk": "clause", "fn": "a", "z": 1.5}]
+    assert facts_json(facts) == (engine_json(facts), False)
+    assert facts_json(facts[1:]) == (json.dumps(facts[1:]), True)
+    cat = make_catalogue(tmp_path, rule("TEST-SMALL", "{path: budget.amount_per_year, gt: 0}\n"))
+    engine = Engine(cat)
+    outcome = engine.evaluate(agreement(budget={"amount_per_year": 0.00001}))
+    assert [m.kind for m in outcome.matches["TEST-SMALL"]] == ["holds"]
+    engine.close()
+
+
+def test_facts_with_keep_are_the_whole_facts_filtered(catalogue):
+    from checker.engine import fact_keys
+    from checker.facts import build_facts
+
+    keep = fact_keys(catalogue)
+    for a in _case_agreements():
+        whole = build_facts(a)
+        assert build_facts(a, keep) == [{k: v for k, v in f.items() if k in keep} for f in whole]
+        assert [list(f) for f in build_facts(a, keep)] == [[k for k in f if k in keep] for f in whole]
+
+
+def test_evaluation_while_the_kept_session_is_busy_gets_its_own(catalogue):
+    """Another thread evaluating meanwhile must not share the kept session: it gets a session of
+    its own (as every evaluation had before), ended afterwards, with the same outcome."""
+    agreements = _case_agreements()[:2]
+    expected = [_fresh(catalogue, a) for a in agreements]
+    engine = Engine(catalogue)
+    engine.evaluate(agreements[0])
+    assert engine._busy.acquire(blocking=False)  # as if another evaluation were running
+    try:
+        assert _outcome(engine.evaluate(agreements[1])) == expected[1]
+        assert _outcome(engine.evaluate(agreements[0])) == expected[0]
+    finally:
+        engine._busy.release()
+    assert engine._sid == "1"
+    assert _outcome(engine.evaluate(agreements[1])) == expected[1]
+    engine.close()
