@@ -34,7 +34,7 @@ check CASE``, wall time, median of ``--cli-runs``) against a bare ``python -c
 'import checker'``, with the catalogue cache warm and cold; and ``budgetcheck
 check --jobs 2`` against ``--jobs 1`` on ``--jobs-files`` generated files, with
 both outputs compared byte for byte; and the command line's peak RSS on batches of
-``--batch-sizes`` generated files (``check --jobs 1 -o json:FILE``), under an address-space
+``--batch-sizes`` generated files (``check --jobs 1 -o FORMAT:FILE``, ``--batch-format``, default json), under an address-space
 limit of ``--batch-mem`` GiB so that a run that does not fit fails instead of exhausting
 the machine.
 """
@@ -401,8 +401,8 @@ def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int
     return out
 
 
-def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int = 1) -> dict:
-    """Peak RSS of the process tree and wall time of ``check --jobs JOBS -o json:FILE`` over N
+def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int = 1, fmt: str = "json") -> dict:
+    """Peak RSS of the process tree and wall time of ``check --jobs JOBS -o FMT:FILE`` over N
     generated files, for each N (e.g. 1,000, 10,000, 100,000).
 
     The files are generated on the fly into the temporary directory, 1,000 to a directory (a
@@ -422,7 +422,7 @@ def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int 
     def preexec() -> None:
         res.setrlimit(res.RLIMIT_AS, (limit, limit))
 
-    out: dict[str, Any] = {"mem_gib": mem_gib, "jobs": jobs, "rows": []}
+    out: dict[str, Any] = {"mem_gib": mem_gib, "jobs": jobs, "format": fmt, "rows": []}
     for n in sorted(sizes):
         began = time.perf_counter()
         while made < n:
@@ -432,9 +432,9 @@ def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int 
             made += 1
         generated = time.perf_counter() - began
         dirs = [str(top / f"d{i:04d}") for i in range(-(-n // 1000))]
-        target = tmp / "batch-out.json"
+        target = tmp / f"batch-out.{fmt}"
         cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
-               "--jobs", str(jobs), "-o", f"json:{target}", *dirs]
+               "--jobs", str(jobs), "-o", f"{fmt}:{target}", *dirs]
         measured = run_measured(cmd, env, preexec=preexec, every=0.2)
         row = {"n": n, "wall_s": measured["wall_s"], "peak_rss_kib": measured["peak_rss_kib"],
                "maxrss_kib": measured["maxrss_kib"], "tree_rss_kib": measured["tree_rss_kib"],
@@ -443,7 +443,7 @@ def batch_rss(sizes: list[int], seed: int, tmp: Path, mem_gib: float, jobs: int 
         if measured["code"] not in (0, 1) or not row["bytes"]:  # exit 1 without a report: failed too
             row["error"] = measured["stderr"] or [f"exit {measured['code']}"]
         out["rows"].append(row)
-        print(f"CLI batch N={n:>7,}: {row['wall_s']:7.1f} s, peak RSS {row['peak_rss_kib'] / 1024:7.1f} MiB "
+        print(f"CLI batch -o {fmt} N={n:>7,}: {row['wall_s']:7.1f} s, peak RSS {row['peak_rss_kib'] / 1024:7.1f} MiB "
               f"(largest process {row['maxrss_kib'] / 1024:.1f}, tree sampled {row['tree_rss_kib'] / 1024:.1f}), "
               f"exit {row['code']}, {row['bytes'] / 1e6:,.0f} MB (generated in {generated:.0f} s)"
               + (f" ({row['error'][0][:120]})" if "error" in row else ""), flush=True)
@@ -571,7 +571,7 @@ def markdown(info: dict, rows: list[dict], cli: Optional[dict], jobs: Optional[d
                          f"{jobs[fmt + '_jobs2_cpu_s']:.1f} | {jobs[fmt + '_cpu_bound']:.2f}× |")
     if batch:
         lines += ["", f"The command line on a batch of N generated files (`check --jobs {batch.get('jobs', 1)} "
-                      f"-o json:FILE DIRS`, files generated on the fly, address space limited to "
+                      f"-o {batch.get('format', 'json')}:FILE DIRS`, files generated on the fly, address space limited to "
                       f"{batch['mem_gib']:g} GiB), one run each; peak RSS of the process tree:", "",
                   "| N files | wall s | files/s | peak RSS MiB | exit | output MB |", "|---:|---:|---:|---:|---|---:|"]
         for b in batch["rows"]:
@@ -665,6 +665,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--batch-sizes", default="1000,10000,100000",
                         help="N files for the CLI batch peak RSS (empty: skip; default %(default)s)")
     parser.add_argument("--batch-jobs", type=int, default=1, help="--jobs of the CLI batch (default %(default)s)")
+    parser.add_argument("--batch-format", default="json", help="the output of the CLI batch (default %(default)s)")
     parser.add_argument("--jobs-runs", type=int, default=2,
                         help="interleaved runs per side of the --jobs comparison (default %(default)s)")
     parser.add_argument("--batch-mem", type=float, default=8.0,
@@ -718,7 +719,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         batch = None
         batch_sizes = [int(s.replace("_", "")) for s in args.batch_sizes.split(",") if s.strip()]
         if batch_sizes:
-            batch = batch_rss(batch_sizes, args.seed, tmp, args.batch_mem, jobs=args.batch_jobs)
+            batch = batch_rss(batch_sizes, args.seed, tmp, args.batch_mem, jobs=args.batch_jobs,
+                              fmt=args.batch_format)
     block = markdown(info, rows, cli, jobs, args.seed, time.perf_counter() - began, batch)
     print()
     print(block)

@@ -939,7 +939,8 @@ def _check(args: argparse.Namespace) -> int:
         policy = Policy(Severity(plan.fail_on), plan.fail_on_unresolved)
         env = Env(run, policy, lang, ctx, rules=[r for r in catalogue.rules if selected is None or r.id in selected],
                   origins={entry.origin for entry in entries}, selected=selected, known=known)
-        streamable = set(STREAMED) - ({"markdown"} if getattr(args, "detail", None) == "full" else set())
+        env.detail = getattr(args, "detail", None) or "short"
+        streamable = set(STREAMED)  # all but PDF, which is laid out from the whole document
         streamed = [o for o in outputs if o.fmt in streamable]
         env.color = any(o.fmt == "text" and o.file is None for o in streamed) and _use_color()
         stream = Stream([o.fmt for o in streamed], env, keep=bool(human - streamable))

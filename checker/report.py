@@ -1208,6 +1208,7 @@ def view_globals(*, lang: str, run: RunInfo, run_notes: Iterable[WaiverNote] = (
                 "check_date": format_date(run.check_date, lang), "check_date_iso": run.check_date},
         "glossary": [{"term": term, "text": de if lang == "de" else en} for term, de, en in _GLOSSARY],
         "run_notes": [_note_view(n, lang) for n in sorted(run_notes, key=_note_key)],
+        "mark_on": "", "mark_off": "",  # around what differs with one agreement (see DocumentParts)
     }
 
 
@@ -1223,18 +1224,31 @@ def build_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
     """The complete view model of a report (only dicts, lists, strings and ints); ``brief``: the
     agreements with only what the text report shows."""
     agreements = [_AgreementView(r, i + 1, lang).build(brief) for i, r in enumerate(results)]
-    if len(results) == 1:
-        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
+    return _document_view(len(results), results[0].agreement.meta.title if results else "", lang=lang, run=run,
+                          run_notes=run_notes, summary=[summary_entry(a, lang) for a in agreements],
+                          agreements=agreements, inputs=[_input_entry(a) for a in agreements])
+
+
+def _input_entry(a: dict) -> dict:
+    return {"file": a["header"]["file"], "sha256": a["header"]["sha256"]}
+
+
+def _document_view(count: int, first_title: str, *, lang: str, run: RunInfo, run_notes: Iterable[WaiverNote],
+                   summary: list, agreements: list, inputs: list) -> dict:
+    """The full report's view around its agreements' parts (``first_title``: the title of the
+    first agreement, the document's title when it is the only one)."""
+    if count == 1:
+        doc_title = _w("doc_title_one", lang, title=first_title)
     else:
-        doc_title = _w("doc_title_many", lang, n=len(results))
+        doc_title = _w("doc_title_many", lang, n=count)
     return {
         **view_globals(lang=lang, run=run, run_notes=run_notes),
         "doc_title": doc_title,
-        "many": len(results) > 1,
-        "summary_intro": _w("summary_intro", lang, n=len(results)),
-        "summary": [summary_entry(a, lang) for a in agreements],
+        "many": count > 1,
+        "summary_intro": _w("summary_intro", lang, n=count),
+        "summary": summary,
         "agreements": agreements,
-        "inputs": [{"file": a["header"]["file"], "sha256": a["header"]["sha256"]} for a in agreements],
+        "inputs": inputs,
     }
 
 
@@ -1622,20 +1636,101 @@ def build_short_view(results: list[AgreementResult], *, lang: str, run: RunInfo,
                      run_notes: Iterable[WaiverNote] = (), errors: Iterable[Any] = ()) -> dict:
     """The view model of the short report."""
     agreements = [_short_agreement(r, i + 1, lang) for i, r in enumerate(results)]
+    return _short_document(len(results), results[0].agreement.meta.title if results else "", lang=lang, run=run,
+                           run_notes=run_notes, errors=errors, agreements=agreements,
+                           inputs=[{"file": r.path, "sha256": r.sha256} for r in results])
+
+
+def _short_document(count: int, first_title: str, *, lang: str, run: RunInfo, run_notes: Iterable[WaiverNote],
+                    errors: Iterable[Any], agreements: list, inputs: list) -> dict:
+    """The short report's view around its agreements' parts (see :func:`_document_view`)."""
     words = {k: _w(k, lang) for k in _W if "{" not in _W[k][0] and "|" not in _W[k][0]}
     words.update({k: _sw(k, lang) for k in _SW if "{" not in _SW[k][0]})
-    if len(results) == 1:
-        doc_title = _w("doc_title_one", lang, title=results[0].agreement.meta.title)
-        running = results[0].agreement.meta.title
+    if count == 1:
+        doc_title = _w("doc_title_one", lang, title=first_title)
+        running = first_title
     else:
-        doc_title = _w("doc_title_many", lang, n=len(results))
+        doc_title = _w("doc_title_many", lang, n=count)
         running = doc_title
     return {
         "lang": lang, "t": words, "doc_title": doc_title, "running_title": running,
         "produced_by": _w("produced_by", lang, version=run.checker_version, catalogue=run.catalogue_version,
                           date=format_date(run.check_date, lang)),
-        "many": len(results) > 1, "agreements": agreements,
+        "many": count > 1, "agreements": agreements,
         "run_notes": [_note_view(n, lang) for n in sorted(run_notes, key=_note_key)],
         "errors": [e.format() for e in errors],
-        "inputs": [{"file": r.path, "sha256": r.sha256} for r in results],
+        "inputs": inputs,
     }
+
+
+class _Loop:
+    """``loop`` of an agreement's block rendered alone: not the first of several (see DocumentParts)."""
+
+    first = False
+    index0 = 0
+
+
+class DocumentParts:
+    """The HTML reports (short and full) and the full Markdown report one agreement at a time (a
+    streamed ``check`` of many files).
+
+    The report template's loops over the agreements have their bodies in blocks (``summary_row``,
+    ``agreement``, ``input_row``). :meth:`part` renders one agreement's blocks alone, with
+    ``index`` (a placeholder the caller replaces) as its number; :meth:`frame` renders the
+    document with each block replaced by a placeholder. The parts in order, put in place of
+    the placeholders, are :func:`render_report`'s document, byte for byte. Parts are rendered as
+    in a report of several agreements; what a report of one agreement leaves out (its page break
+    and kicker) stands between the two ``marks`` (the caller removes it, or the marks).
+    """
+
+    BLOCKS = {"summary_row": "s", "agreement": "a", "input_row": "i"}
+
+    def __init__(self, fmt: str, *, detail: str, lang: str, run: RunInfo, marks: tuple[str, str] = ("", "")):
+        self.fmt = fmt
+        self.lang = lang
+        self.run = run
+        self.short = detail == "short" and fmt in SHORT_TEMPLATES
+        self.name = SHORT_TEMPLATES[fmt] if self.short else TEMPLATE_FILES[fmt]
+        self.environment = _environment(fmt)
+        self.template = self.environment.get_template(self.name)
+        self.blocks = [name for name in self.BLOCKS if name in self.template.blocks]
+        self.marks = marks
+        self.extra = {} if self.short else {"paint": _make_paint(False), "width": TEXT_WIDTH}
+        self._vars: Optional[dict] = None
+
+    def _document(self, count: int, first_title: str, run_notes: Iterable[WaiverNote] = (),
+                  errors: Iterable[Any] = (), **lists: list) -> dict:
+        lists = {name: lists.get(name, []) for name in ("summary", "agreements", "inputs")}
+        if self.short:
+            del lists["summary"]
+            return _short_document(count, first_title, lang=self.lang, run=self.run, run_notes=run_notes,
+                                   errors=errors, **lists)
+        return {**_document_view(count, first_title, lang=self.lang, run=self.run, run_notes=run_notes, **lists),
+                **self.extra}
+
+    def part(self, result: AgreementResult, index: str) -> dict[str, str]:
+        """Block name -> this agreement's text, numbered ``index``."""
+        if self._vars is None:  # the template's macros and what every block shares, once per process
+            shared = self._document(2, "")
+            module = self.template.make_module(shared)
+            self._vars = {**shared, **{k: getattr(module, k) for k in dir(module) if not k.startswith("_")}}
+            if not self.short:
+                self._vars["mark_on"], self._vars["mark_off"] = self.marks
+        if self.short:
+            local = {"a": _short_agreement(result, index, self.lang)}  # type: ignore[arg-type]
+        else:
+            view = _AgreementView(result, index, self.lang).build()  # type: ignore[arg-type]
+            entry = summary_entry(view, self.lang)
+            local = {"a": view, "s": entry, "i": _input_entry(view), "summary": [entry]}
+        context = self.template.new_context({**self._vars, **local, "loop": _Loop})
+        return {name: "".join(self.template.blocks[name](context)) for name in self.blocks}
+
+    def frame(self, count: int, first_title: str, run_notes: Iterable[WaiverNote], placeholders: dict[str, str],
+              errors: Iterable[Any] = ()) -> str:
+        """The document of ``count`` agreements with ``placeholders[block]`` in place of its parts."""
+        child = self.environment.from_string(f'{{% extends "{self.name}" %}}' + "".join(
+            f"{{% block {name} %}}{{{{ {var} }}}}{{% endblock %}}" for name, var in self.BLOCKS.items()
+            if name in self.blocks))
+        lists = {"summary_row": "summary", "agreement": "agreements", "input_row": "inputs"}
+        filled = {lists[name]: [Markup(placeholders[name])] if count else [] for name in self.blocks}
+        return child.render(**self._document(count, first_title, run_notes, errors, **filled))

@@ -16,15 +16,21 @@ temporary files and copied into the sink at the end. Every sink is a temporary f
 
 The terminal report (``text``) and the short Markdown report are streamed too: their
 templates render one agreement's summary line and section alone
-(``templates/report.txt.*.j2``, ``templates/report_short.md.agreement.j2``). HTML, PDF and
-``--detail full`` Markdown are not streamed yet: their agreement sections carry their place
-in the report (anchors, "Vereinbarung N"), which a worker does not know; a run that writes
-one keeps the results (see ``cli._check``).
+(``templates/report.txt.*.j2``, ``templates/report_short.md.agreement.j2``). So are HTML
+(short and full) and the full Markdown report: the bodies of their templates' loops over the
+agreements are blocks, rendered alone per agreement (:class:`checker.report.DocumentParts`).
+Their sections carry the agreement's place in the report (anchors, "Vereinbarung N"), which
+only the parent knows (an unreadable file has none): a worker writes a placeholder of the
+run's random nonce, the parent the number. Only PDF is not streamed: WeasyPrint lays out the
+whole document at once (page numbers in the table of contents, page breaks), so a run that
+writes a PDF keeps the results (see ``cli._check``).
 """
 
 from __future__ import annotations
 
 import pickle
+import re
+import secrets
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -35,7 +41,7 @@ from checker.safeio import Sink, spool
 from checker.verdicts import AgreementResult, RunInfo
 
 TOKEN = "@@budgetcheck-part-{}@@"
-STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text", "markdown")
+STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text", "markdown", "html")
 _SARIF_INDEX = b'"index": -1,'  # the artifact index of a result, known only to the parent
 
 
@@ -73,6 +79,8 @@ class Env:
     selected: Optional[set] = None
     known: Optional[frozenset] = None  # fingerprints of --baseline
     color: bool = False  # ANSI colours in the text report (a terminal)
+    detail: str = "short"  # --detail of the human reports
+    nonce: str = field(default_factory=lambda: secrets.token_hex(16))  # of this run's placeholders in parts
 
 
 class _Output:
@@ -119,15 +127,19 @@ class _Output:
         assert self.sink is not None
         for name in self.sections:
             for chunk in part.get(name, ()):
-                target = self.sink if name == self.direct else self.spools.get(name)
-                if target is None:
-                    target = self.spools[name] = spool()
-                if self.counts[name] and self.joiner:
-                    target.write(self.joiner)
-                target.write(self.fix(name, chunk))
-                self.counts[name] += 1
+                self.put(name, self.fix(name, chunk))
         self.small(part)
         self.results += 1
+
+    def put(self, name: str, chunk: bytes) -> None:
+        """Write one part of section ``name``: to the sink (the direct section) or its spool."""
+        target = self.sink if name == self.direct else self.spools.get(name)
+        if target is None:
+            target = self.spools[name] = spool()
+        if self.counts[name] and self.joiner:
+            target.write(self.joiner)
+        target.write(chunk)
+        self.counts[name] += 1
 
     def fix(self, name: str, chunk: bytes) -> bytes:
         return chunk
@@ -374,7 +386,83 @@ class _Markdown(_Text):
         return MarkdownParts
 
 
-_OUTPUTS = {"text": _Text, "markdown": _Markdown, "json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
+class _Document(_Output):
+    """HTML (short and full) and the full Markdown report (:class:`checker.report.DocumentParts`).
+
+    A part carries a placeholder for the agreement's number (its place among the agreements
+    reported, which only the parent knows: an unreadable file has none), replaced here. The
+    placeholders are made of this run's random ``nonce``, which no input can contain. The
+    first agreement's section is held back until a second arrives: with only one agreement the
+    report leaves out what stands between the marks."""
+
+    joiner = b""
+    quoted = False
+
+    def __init__(self, env: Env):
+        from checker.report import DocumentParts
+
+        nonce = env.nonce
+        self.number = f"bcnumber{nonce}x"
+        self.marks = (f"bcmarkon{nonce}x", f"bcmarkoff{nonce}x")
+        self.parts = DocumentParts(self.fmt, detail=env.detail, lang=env.lang, run=env.run, marks=self.marks)
+        self.sections = tuple(self.parts.blocks)
+        self.first_title = ""
+        self.held: Optional[bytes] = None  # the first agreement's section
+        self.run_notes: list = []
+        super().__init__(env)
+
+    fmt = "html"
+
+    def part(self, result: AgreementResult) -> dict[str, Any]:
+        blocks = self.parts.part(result, self.number)
+        out: dict[str, Any] = {name: [text.encode("utf-8")] for name, text in blocks.items()}
+        out["_title"] = result.agreement.meta.title
+        return out
+
+    def add(self, part: dict[str, Any]) -> None:
+        number = str(self.results + 1).encode("ascii")
+        part = {name: ([chunk.replace(self.number.encode("ascii"), number) for chunk in value]
+                       if name in self.sections else value) for name, value in part.items()}
+        if self.results == 0:
+            self.first_title = part["_title"]
+            self.held, part["agreement"] = part["agreement"][0], []
+        elif self.held is not None:  # several agreements: the first one's section as they read
+            self.put("agreement", self._unmarked(self.held, keep=True))
+            self.held = None
+        if "agreement" in part:
+            part["agreement"] = [self._unmarked(chunk, keep=True) for chunk in part["agreement"]]
+        super().add(part)
+
+    def _unmarked(self, chunk: bytes, keep: bool) -> bytes:
+        on, off = (mark.encode("ascii") for mark in self.marks)
+        if keep:
+            return chunk.replace(on, b"").replace(off, b"")
+        return re.sub(re.escape(on) + b".*?" + re.escape(off), b"", chunk, flags=re.DOTALL)
+
+    def frame(self, filled: set[str]) -> str:
+        return self.parts.frame(self.results, self.first_title, self.run_notes,
+                                {name: self.mark(name) for name in self.sections}, errors=self.env.ctx.errors)
+
+    def close(self, run_notes: list) -> None:
+        if self.held is not None:  # one agreement only
+            self.put("agreement", self._unmarked(self.held, keep=False))
+            self.held = None
+        self.run_notes = run_notes
+        super().close(run_notes)
+        assert self.sink is not None
+        if self.sink.size and self.sink.tail != b"\n":  # as the command line ends every report
+            self.sink.write(b"\n")
+
+
+class _Html(_Document):
+    fmt = "html"
+
+
+class _FullMarkdown(_Document):
+    fmt = "markdown"
+
+
+_OUTPUTS = {"text": _Text, "markdown": _Markdown, "html": _Html, "json": _Json, "sarif": _Sarif, "junit": _Junit, "concise": _Concise, "github": _Github,
             "gitlab": _Gitlab, "baseline": _Baseline}
 
 
@@ -395,7 +483,8 @@ class Stream:
 
     def __init__(self, formats_: list[str], env: Env, *, keep: bool = False):
         self.env = env
-        self.outputs = [_OUTPUTS[fmt](env) for fmt in formats_]
+        self.outputs = [(_FullMarkdown if fmt == "markdown" and env.detail == "full" else _OUTPUTS[fmt])(env)
+                        for fmt in formats_]
         self.keep = keep
         self.used: set = set()
 

@@ -24,9 +24,9 @@ ROOT = Path(__file__).resolve().parent.parent
 CASES = sorted(p for p in (ROOT / "cases").rglob("*.yaml") if not p.name.endswith(".expected.yaml"))
 DATE = "2026-01-01"
 MACHINE = ("json", "junit", "sarif", "concise", "github", "gitlab")
-STREAMED = MACHINE + ("text", "markdown")
+STREAMED = MACHINE + ("text", "markdown", "html")
 SUFFIX = {"json": "json", "junit": "xml", "sarif": "sarif", "concise": "txt", "github": "gh", "gitlab": "gl.json",
-          "text": "text.txt", "markdown": "md"}
+          "text": "text.txt", "markdown": "md", "html": "html"}
 
 
 @pytest.fixture(autouse=True)
@@ -60,7 +60,7 @@ def run(capsys, out: Path, files: list[str], *args: str) -> tuple[int, dict[str,
     return code, {p.name: p.read_bytes() for p in sorted(out.iterdir())}
 
 
-def whole(files: list[str], catalogue, fmt: str) -> bytes:
+def whole(files: list[str], catalogue, fmt: str, detail: str = "short") -> bytes:
     """The report of ``files`` from the whole-document renderer (every result held)."""
     results, errors = [], []
     for file in files:
@@ -70,19 +70,20 @@ def whole(files: list[str], catalogue, fmt: str) -> bytes:
             errors.extend(err.errors)
     run_info = RunInfo(__version__, catalogue.version, catalogue.digest, len(catalogue.rules), DATE)
     ctx = Context(root=ROOT, help_base=formats.default_help_base(), errors=tuple(InputError(errors).errors))
-    if fmt in ("text", "markdown"):
+    if fmt in ("text", "markdown", "html"):
         from checker.report import render_report
 
-        text = render_report(results, fmt, run=run_info, detail="short", errors=ctx.errors)
+        text = render_report(results, fmt, run=run_info, detail=detail, errors=ctx.errors)
         return (text if text.endswith("\n") else text + "\n").encode("utf-8")
     return formats.render(fmt, results, run=run_info, policy=Policy(Severity.blocker), ctx=ctx).encode("utf-8")
 
 
-def test_streamed_reports_equal_the_whole_documents_and_keep_input_order(capsys, tmp_path, batch, catalogue):
-    code, one = run(capsys, tmp_path / "one", batch, "--jobs", "1")
+@pytest.mark.parametrize("detail", ["short", "full"])
+def test_streamed_reports_equal_the_whole_documents_and_keep_input_order(capsys, tmp_path, batch, catalogue, detail):
+    code, one = run(capsys, tmp_path / "one", batch, "--jobs", "1", "--detail", detail)
     assert code == 2  # two inputs could not be read; the others are reported
     for fmt in STREAMED:
-        assert one["report." + SUFFIX[fmt]] == whole(batch, catalogue, fmt), fmt
+        assert one["report." + SUFFIX[fmt]] == whole(batch, catalogue, fmt, detail), fmt
     import json
 
     document = json.loads(one["report.json"])
@@ -95,6 +96,19 @@ def test_streamed_reports_do_not_depend_on_jobs(capsys, tmp_path, batch, jobs):
     _code, one = run(capsys, tmp_path / "one", batch, "--jobs", "1")
     code, many = run(capsys, tmp_path / "many", batch, "--jobs", jobs)
     assert code == 2 and many == one
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+@pytest.mark.parametrize("detail", ["short", "full"])
+def test_one_readable_agreement_among_several_files_reads_as_a_report_of_one(capsys, tmp_path, batch, catalogue,
+                                                                            jobs, detail):
+    """The HTML and full Markdown parts are rendered as for several agreements; with only one
+    reported, the first agreement's section loses its page break and kicker, as the document of one."""
+    files = [f for f in batch if f.endswith("b.yaml")] + [batch[0]]
+    code, out = run(capsys, tmp_path / "out", files, "--jobs", jobs, "--detail", detail)
+    assert code == 2
+    for fmt in ("html", "markdown", "text"):
+        assert out["report." + SUFFIX[fmt]] == whole(files, catalogue, fmt, detail), fmt
 
 
 def _leftovers(directory: Path) -> list[str]:
