@@ -339,10 +339,35 @@ def run_measured(cmd: list[str], env: dict, *, preexec: Any = None, every: float
             "tree_rss_kib": tree, "maxrss_kib": usage.ru_maxrss, "stderr": last}
 
 
-def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int = 2) -> dict:
+def _own_session(priority: Optional[int]) -> Any:
+    """A ``preexec_fn``: the command in a session of its own, whose scheduler group (Linux
+    autogroup) gets the nice value ``priority`` (root only for a negative one).
+
+    With autogroups (``/proc/sys/kernel/sched_autogroup_enabled``), CPU time is shared fairly
+    between sessions, not processes: on a machine busy with other sessions a run with two
+    processes gets no more CPU than a run with one, whatever ``nice`` says (it orders processes
+    within one session only), and ``--jobs 2`` measures about 1×. A negative ``priority`` lets
+    the measured run have both cores while it lasts."""
+    if priority is None:
+        return None
+
+    def preexec() -> None:
+        os.setsid()
+        try:
+            with open("/proc/self/autogroup", "w", encoding="ascii") as handle:
+                handle.write(str(priority))
+        except OSError:
+            pass
+
+    return preexec
+
+
+def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int = 2,
+                 priority: Optional[int] = None) -> dict:
     """``check --jobs 2`` against ``--jobs 1`` on ``files`` generated agreements, runs interleaved
     (1, 2, 1, 2, ...) so that a passing disturbance does not hit one side only; best of ``runs``
-    each; outputs compared byte for byte; the speed-up is taken inside this one run."""
+    each; outputs compared byte for byte; the speed-up is taken inside this one run.
+    ``priority``: the autogroup nice value of each measured run (see :func:`_own_session`)."""
     from benchmarks.generate import Generator
 
     directory = tmp / "jobs"
@@ -351,7 +376,8 @@ def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int
     for i in range(files):
         (directory / f"v{i:05d}.yaml").write_text(generator.text(i), encoding="utf-8")
     env = _env(str(tmp / "cache-jobs"), str(tmp / "pycache"))
-    out: dict[str, Any] = {"files": files, "cores": _cores(), "runs": runs}
+    out: dict[str, Any] = {"files": files, "cores": _cores(), "runs": runs, "priority": priority,
+                           "load_before": os.getloadavg()[0]}
     for fmt in formats:
         outputs = {}
         walls: dict[int, list[float]] = {1: [], 2: []}
@@ -363,7 +389,7 @@ def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int
                 target = tmp / f"out-{fmt}-{jobs}"
                 cmd = [sys.executable, "-m", "checker", "check", "--no-config", "-q", "--date", "2026-01-01",
                        "--jobs", str(jobs), "-o", f"{fmt}:{target}", str(directory)]
-                measured = run_measured(cmd, env)
+                measured = run_measured(cmd, env, preexec=_own_session(priority))
                 if measured["code"] not in (0, 1):
                     out[f"{fmt}_failed"] = f"exit code {measured['code']}: {' '.join(measured['stderr'])[:100]}"
                     break
@@ -390,13 +416,15 @@ def jobs_speedup(files: int, seed: int, tmp: Path, formats: list[str], runs: int
         out[f"{fmt}_jobs2_cpu_s"] = min(cpus[2])
         out[f"{fmt}_cpu_bound"] = out[f"{fmt}_jobs1_cpu_s"] / min(critical)
         out[f"{fmt}_identical"] = outputs[1] == outputs[2]
+        out[f"{fmt}_load"] = os.getloadavg()[0]
         out[f"{fmt}_bytes"] = len(outputs[1])
         print(f"--jobs on {files} files, -o {fmt}: 1 job {out[f'{fmt}_jobs1_s']:.1f} s, "
               f"2 jobs {out[f'{fmt}_jobs2_s']:.1f} s, {out[f'{fmt}_speedup']:.2f}× "
               f"(runs 1 job {', '.join(f'{w:.1f}' for w in walls[1])}; 2 jobs "
               f"{', '.join(f'{w:.1f}' for w in walls[2])}), identical: {out[f'{fmt}_identical']}; CPU "
               f"{out[f'{fmt}_jobs1_cpu_s']:.1f} s / {out[f'{fmt}_jobs2_cpu_s']:.1f} s: on two idle cores "
-              f"{out[f'{fmt}_cpu_bound']:.2f}×", flush=True)
+              f"{out[f'{fmt}_cpu_bound']:.2f}×; load average {out[f'{fmt}_load']:.1f}"
+              + (f", autogroup nice {priority}" if priority is not None else ""), flush=True)
     shutil.rmtree(directory)
     return out
 
@@ -556,7 +584,10 @@ def markdown(info: dict, rows: list[dict], cli: Optional[dict], jobs: Optional[d
     if jobs:
         lines += ["", f"`check --jobs 2` against `--jobs 1` on {jobs['files']:,} generated files "
                       f"({jobs['cores']} cores), wall time (best of {jobs.get('runs', 2)}, runs interleaved), peak RSS of "
-                      "the process tree, outputs compared byte for byte:", "",
+                      "the process tree, outputs compared byte for byte; load average "
+                      + ", ".join(f"{jobs[f + '_load']:.1f}" for f in jobs["formats"] if f + "_load" in jobs)
+                      + (f"; each run in a session of its own with autogroup nice {jobs['priority']}"
+                         if jobs.get("priority") is not None else "") + ":", "",
                   "| output | --jobs 1 s | --jobs 2 s | speed-up | identical | output MB | RSS 1 job MiB | "
                   "RSS 2 jobs MiB | CPU 1 job s | CPU 2 jobs s | CPU 1 job / busier process |",
                   "|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|"]
@@ -666,6 +697,9 @@ def main(argv: Optional[list[str]] = None) -> int:
                         help="N files for the CLI batch peak RSS (empty: skip; default %(default)s)")
     parser.add_argument("--batch-jobs", type=int, default=1, help="--jobs of the CLI batch (default %(default)s)")
     parser.add_argument("--batch-format", default="json", help="the output of the CLI batch (default %(default)s)")
+    parser.add_argument("--jobs-priority", type=int, default=None,
+                        help="run each --jobs measurement in its own session with this autogroup nice value "
+                             "(e.g. -15 as root on a machine shared with other sessions; default: as started)")
     parser.add_argument("--jobs-runs", type=int, default=2,
                         help="interleaved runs per side of the --jobs comparison (default %(default)s)")
     parser.add_argument("--batch-mem", type=float, default=8.0,
@@ -711,7 +745,8 @@ def main(argv: Optional[list[str]] = None) -> int:
         jobs = None
         if args.jobs_files:
             formats = [f for f in args.jobs_formats.split(",") if f]
-            jobs = jobs_speedup(args.jobs_files, args.seed, tmp, formats, runs=args.jobs_runs)
+            jobs = jobs_speedup(args.jobs_files, args.seed, tmp, formats, runs=args.jobs_runs,
+                                priority=args.jobs_priority)
             jobs["formats"] = formats
             for fmt in formats:
                 if fmt + "_failed" in jobs:

@@ -393,6 +393,11 @@ _BIDI = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
 _LINE_BREAKS = re.compile(r"\r\n|[\r\n\u0085\u2028\u2029\v\f]")
 
 
+# The characters clean() shows as ⟨U+XXXX⟩: category Cc (U+0000-U+001F, U+007F-U+009F; a kept line
+# break aside) and _BIDI.
+_SHOWN = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
 def _visible(ch: str) -> str:
     return f"⟨U+{ord(ch):04X}⟩"
 
@@ -403,6 +408,8 @@ def clean(value: Any, *, keep_newlines: bool = False) -> str:
     Line breaks become spaces unless ``keep_newlines`` (then ``\\n``).
     """
     text = _LINE_BREAKS.sub("\n" if keep_newlines else " ", str(value)).replace("\t", " ")
+    if not _SHOWN.search(text):  # nothing to show (nearly always): the loop below would copy every character
+        return text
     out = []
     for ch in text:
         if ch == "\n":

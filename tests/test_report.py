@@ -310,6 +310,22 @@ def test_escaping_helpers():
     assert clean("a\nb", keep_newlines=True) == "a\nb"
 
 
+def test_clean_shows_every_control_and_bidi_character_and_nothing_else():
+    """clean() copies a string without such characters at once: over every code point, what it
+    shows is exactly category Cc and the bidi controls (line breaks and tabs become spaces)."""
+    bidi = {0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A)}
+    breaks = {"\r", "\n", "\x85", "\u2028", "\u2029", "\v", "\f", "\t"}
+    for code in range(0x110000):
+        ch = chr(code)
+        if ch in breaks:
+            assert clean(f"a{ch}b") == "a b"
+        elif code in bidi or unicodedata.category(ch) == "Cc":
+            assert clean(f"a{ch}b") == f"a⟨U+{code:04X}⟩b", hex(code)
+        else:
+            assert clean(f"a{ch}b") == f"a{ch}b", hex(code)
+    assert clean("x\ny\u202ez", keep_newlines=True) == "x\ny⟨U+202E⟩z"
+
+
 # --------------------------------------------------------------------------- determinism
 
 
