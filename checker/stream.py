@@ -365,9 +365,14 @@ class _Text(_Output):
     def close(self, run_notes: list) -> None:
         self.run_notes = run_notes
         super().close(run_notes)
-        assert self.sink is not None
-        if self.sink.size and self.sink.tail != b"\n":  # as the command line ends every report
-            self.sink.write(b"\n")
+        _end_line(self.sink)
+
+
+def _end_line(sink: Optional[Sink]) -> None:
+    """End a human report with a line break, as the command line ends every report."""
+    assert sink is not None
+    if sink.size and sink.tail != b"\n":
+        sink.write(b"\n")
 
 
 class _Markdown(_Text):
@@ -449,9 +454,7 @@ class _Document(_Output):
             self.held = None
         self.run_notes = run_notes
         super().close(run_notes)
-        assert self.sink is not None
-        if self.sink.size and self.sink.tail != b"\n":  # as the command line ends every report
-            self.sink.write(b"\n")
+        _end_line(self.sink)
 
 
 class _Html(_Document):
