@@ -28,9 +28,9 @@ writes a PDF keeps the results (see ``cli._check``).
 
 from __future__ import annotations
 
+import os
 import pickle
 import re
-import secrets
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
@@ -80,7 +80,7 @@ class Env:
     known: Optional[frozenset] = None  # fingerprints of --baseline
     color: bool = False  # ANSI colours in the text report (a terminal)
     detail: str = "short"  # --detail of the human reports
-    nonce: str = field(default_factory=lambda: secrets.token_hex(16))  # of this run's placeholders in parts
+    nonce: str = field(default_factory=lambda: os.urandom(16).hex())  # of this run's placeholders in parts
 
 
 class _Output:
