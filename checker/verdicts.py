@@ -521,7 +521,8 @@ def _missing(ctx: _Context, rule: CompiledRule, conclusions: dict[str, bool],
         entry = known.get(path)
         if entry is None:
             line, column = ctx.place(path)[2]
-            entry = known[path] = Missing(path, line, column)
+            entry = known[path] = _new(Missing)  # Missing(path, line, column), made as _evidence makes Evidence
+            _set(entry, "__dict__", {"path": path, "line": line, "column": column})
         result.append(entry)
     return result
 

@@ -26,6 +26,30 @@ def test_fast_evidence_is_the_dataclass():
         fast.path = "x"  # type: ignore[misc]
 
 
+def test_fast_missing_and_question_fields_are_the_dataclasses():
+    from checker.check import evaluate
+    from checker.questions import QuestionField, _field
+    from checker.rules import load_catalogue
+    from checker.verdicts import Missing
+
+    missing, fields = [], []
+    for case in CASES:
+        loaded = load_agreement(str(case))
+        result = evaluate(loaded.agreement, load_catalogue(), locations=loaded.locations)
+        missing += [m for f in result.findings for m in f.missing]
+        fields += [f for q in result.questions for f in q.fields]
+    assert missing and fields
+    for m in missing:
+        assert type(m) is Missing and m == Missing(m.path, m.line, m.column)
+        assert repr(m) == repr(Missing(m.path, m.line, m.column)) and hash(m) == hash(Missing(m.path, m.line, m.column))
+    for f in fields:
+        assert type(f) is QuestionField and f == QuestionField(f.path, f.line, f.column)
+    made = _field("a.b", 3, None)
+    assert pickle.dumps(made) == pickle.dumps(QuestionField("a.b", 3, None))
+    with pytest.raises(FrozenInstanceError):
+        made.line = 4  # type: ignore[misc]
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
 def test_context_walk_gives_value_and_location_of_every_prefix(case):
     """Every located path and every path below it: the memoised walk gives value_at's value and the
