@@ -112,3 +112,29 @@ def prune(directory: Path, pattern: str, keep: int) -> None:
             path.unlink()
         except OSError:
             pass
+
+
+def load_keyed(data: bytes, key: str, modules: tuple[str, ...]) -> Optional[object]:
+    """The object pickled with :func:`pickle.dumps` as ``(key, obj)`` in ``data``, or None: when the
+    stored key differs, or the data is truncated, corrupt or names anything but a class or function
+    defined in one of ``modules`` (already imported; dotted names within them allowed). Nothing else
+    can be called while unpickling."""
+    import io
+    import pickle
+    import sys
+
+    class Restricted(pickle.Unpickler):
+        def find_class(self, module_name: str, name: str) -> object:
+            if module_name in modules:
+                found: object = sys.modules.get(module_name)
+                for part in name.split("."):
+                    found = getattr(found, part, None)
+                if getattr(found, "__module__", None) == module_name and callable(found):
+                    return found
+            raise pickle.UnpicklingError(f"{module_name}.{name} is not allowed here")
+
+    try:
+        stored_key, obj = Restricted(io.BytesIO(data)).load()
+    except Exception:  # noqa: BLE001 - truncated, corrupt or foreign: the caller does the work instead
+        return None
+    return obj if stored_key == key else None

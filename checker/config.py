@@ -25,7 +25,8 @@ and key, and for a misspelt key a suggestion. Relative file names in ``output`` 
 ``waivers`` are taken relative to the directory of the config file.
 """
 
-from __future__ import annotations
+# (no ``from __future__ import annotations``: pydantic would turn every annotation of the model
+# classes here back from a string into a type at import, with compile and eval; cold start)
 
 import dataclasses
 import re
@@ -88,6 +89,89 @@ class _Settings(BaseModel):
 
 
 KEYS = [name.replace("_", "-") for name in _Settings.model_fields]
+
+
+# --------------------------------------------------------------------------- the settings' validator, cached
+#
+# As for the agreement model (checker.model, "validators, cached"): generating _Settings' core schema
+# and validator took ~70 M instructions of a cold check that reads a configuration file (pydantic's
+# schema generation and its plugin lookup through importlib.metadata), four times reading the file.
+# The core schema is plain data (dicts, strings and the Severity and Lang enums) and is kept in the
+# private cache directory, keyed by this file's and rules.py's bytes and the Python, pydantic and
+# pydantic-core versions. It is unpickled with a whitelist (classes and functions of checker.config
+# and checker.rules only), and anything missing, stale, corrupt, foreign or unsafe means pydantic
+# builds the validator as without a cache. The same core schema makes the same validator, so values
+# and errors are the same (tests/test_coldstart.py); a validator made from the cache does not pass
+# through pydantic plugins (budgetcheck uses none).
+
+_SETTINGS_CACHE_PREFIX = "config-"
+_SETTINGS_CACHE_MAX_BYTES = 1024 * 1024
+_settings_state: dict[str, bool] = {}  # "ready": the validator is made; "cached": it came from the cache
+
+
+def _settings_cache_key() -> Optional[str]:
+    import hashlib
+    import sys
+
+    import pydantic
+    import pydantic_core
+
+    from checker import rules
+
+    digest = hashlib.sha256(f"1\0{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
+    try:
+        for source in (__file__, rules.__file__):
+            with open(source, "rb") as handle:
+                digest.update(handle.read() + b"\0")
+    except (OSError, TypeError):
+        return None
+    return digest.hexdigest()
+
+
+def _load_settings_schema(data: bytes, key: str) -> Optional[dict]:
+    from checker.cachefiles import load_keyed
+
+    schema = load_keyed(data, key, ("checker.config", "checker.rules"))  # the enums of the schema
+    return schema if isinstance(schema, dict) else None
+
+
+def _settings_validator() -> None:
+    """Give _Settings its validator: from the private cache if it holds its schema, else as
+    pydantic builds it (then cached for the next process)."""
+    if _settings_state.get("ready"):
+        return
+    from checker import cachefiles
+
+    key = _settings_cache_key()
+    directory = cachefiles.cache_dir()
+    path = directory / f"{_SETTINGS_CACHE_PREFIX}{key[:40]}.pickle" if key and directory else None
+    data = cachefiles.read_private(path, _SETTINGS_CACHE_MAX_BYTES) if path else None
+    schema = _load_settings_schema(data, key) if data and key else None
+    if schema is not None:
+        try:
+            from pydantic._internal._config import ConfigWrapper
+            from pydantic_core import SchemaValidator
+
+            config = ConfigWrapper(_Settings.model_config, check=False).core_config(title=_Settings.__name__)
+            _Settings.__pydantic_validator__ = SchemaValidator(schema, config)  # type: ignore[assignment]
+            _settings_state.update(ready=True, cached=True)
+            return
+        except Exception:  # noqa: BLE001 - a schema this pydantic-core does not take: generate instead
+            pass
+    _Settings.model_rebuild(force=True)
+    _settings_state.update(ready=True, cached=False)
+    if path is not None:
+        import pickle
+
+        from checker.model import _without_metadata
+
+        try:
+            data = pickle.dumps((key, _without_metadata(_Settings.__pydantic_core_schema__)),
+                                protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception:  # noqa: BLE001 - not picklable (a later change to this module): no cache
+            return
+        if cachefiles.cache_write_bytes(path, data):
+            cachefiles.prune(path.parent, f"{_SETTINGS_CACHE_PREFIX}*.pickle", 8)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,6 +317,7 @@ def load_config(path: Union[str, Path], lang: str = "de") -> Config:
         raise InputError(errors)
     raw = {key.replace("-", "_"): value for key, value in table.items()}
     located = {(key.replace("-", "_"), *rest): pos for (key, *rest), pos in locations.items()}
+    _settings_validator()
     try:
         settings = validate(_Settings, raw, located, file, lang)
     except InputError as err:  # name the keys as they are written: tool.budgetcheck.fail-on

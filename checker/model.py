@@ -24,7 +24,8 @@ format-1 file as format 2 (``nicht_geregelt`` -> ``unbekannt``) with a
 deprecation note; ``budgetcheck migrate`` rewrites the file.
 """
 
-from __future__ import annotations
+# (no ``from __future__ import annotations``: pydantic would turn every annotation of the model
+# classes here back from a string into a type at import, with compile and eval; cold start)
 
 import datetime as dt
 import sys
@@ -1014,26 +1015,10 @@ def _without_metadata(node: object) -> object:
 
 
 def _load_schemas(data: bytes, key: str) -> Optional[dict]:
-    import io
-    import pickle
+    from checker.cachefiles import load_keyed
 
-    module = sys.modules[__name__]
-
-    class Restricted(pickle.Unpickler):
-        def find_class(self, module_name: str, name: str) -> object:
-            if module_name == __name__:
-                found: object = module
-                for part in name.split("."):
-                    found = getattr(found, part, None)
-                if getattr(found, "__module__", None) == __name__ and callable(found):
-                    return found
-            raise pickle.UnpicklingError(f"{module_name}.{name} is not part of the agreement model")
-
-    try:
-        stored_key, schemas = Restricted(io.BytesIO(data)).load()
-    except Exception:  # noqa: BLE001 - truncated, corrupt or foreign: generate instead
-        return None
-    return schemas if stored_key == key and isinstance(schemas, dict) else None
+    schemas = load_keyed(data, key, (__name__,))  # only names of this module can be unpickled
+    return schemas if isinstance(schemas, dict) else None
 
 
 def _maker(cls: type, kind: str, schema: dict, config: Any) -> Any:

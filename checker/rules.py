@@ -11,7 +11,8 @@ A malformed rule, or one whose condition the engine cannot run safely, is
 refused with file, rule id and reason (:class:`RuleFileError`).
 """
 
-from __future__ import annotations
+# (no ``from __future__ import annotations``: pydantic would turn every annotation of the model
+# classes here back from a string into a type at import, with compile and eval; cold start)
 
 import datetime as dt
 import hashlib

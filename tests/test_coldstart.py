@@ -245,3 +245,65 @@ def test_pyyaml_is_imported_until_a_process_has_checked_this_installation(tmp_pa
     marker.symlink_to(tmp_path / "elsewhere")
     (tmp_path / "elsewhere").write_bytes(first and marker.name.encode())
     assert _yaml_probe(str(cache))["yaml"] is True
+
+
+# Reads good and bad configuration files; prints whether the settings' validator came from the
+# cache, whether importlib.metadata was imported, and every result or error.
+CONFIG_PROBE = r"""
+import json, pathlib, sys, tempfile
+from checker import config
+from checker.loader import InputError
+out = {"results": []}
+tables = ['select = ["ISSAB-VR"]\nfail-on = "major"\nlang = "en"\nfail-on-unresolved = true\n',
+          'select = "ISSAB-VR, konsistenz"\noutput = ["sarif:out/x.sarif"]\nwaivers = "w.yaml"\n',
+          'fail-on = "schlimm"\n', 'fail-on-unresolved = 1\n', 'lang = "fr"\n', 'select = [1, 2]\n',
+          'output = 5\n', 'exclude = [["x"]]\n', 'format = 3\nlang = 4\n']
+with tempfile.TemporaryDirectory() as tmp:
+    for i, table in enumerate(tables):
+        for name, text in (("budgetcheck.toml", table), ("pyproject.toml", "[tool.budgetcheck]\n" + table)):
+            path = pathlib.Path(tmp) / f"{i}" / name
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(text)
+            for lang in ("de", "en"):
+                try:
+                    got = config.load_config(path, lang)
+                    out["results"].append(repr(got).replace(tmp, "TMP"))
+                except InputError as err:
+                    out["results"].append([repr(e).replace(tmp, "TMP") for e in err.errors])
+out["cached"] = config._settings_state.get("cached")
+out["metadata"] = "importlib.metadata" in sys.modules
+print(json.dumps(out, sort_keys=True))
+"""
+
+
+def _config_probe(cache: str) -> dict:
+    env = dict(os.environ, BUDGETCHECK_CACHE_DIR=cache, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-c", CONFIG_PROBE], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_the_configuration_validator_from_the_cache_reads_exactly_as_a_generated_one(tmp_path):
+    cache = tmp_path / "cache"
+    off = _config_probe("")
+    cold = _config_probe(str(cache))
+    warm = _config_probe(str(cache))
+    assert off["cached"] is False and cold["cached"] is False and warm["cached"] is True
+    assert warm["metadata"] is False  # no pydantic plugin lookup
+    assert off["results"] == cold["results"] == warm["results"]
+    assert any(isinstance(r, list) for r in off["results"]) and any(isinstance(r, str) for r in off["results"])
+    files = sorted(cache.glob("config-*.pickle"))
+    assert len(files) == 1
+    import pickle
+
+    for bad in (b"", b"garbage", files[0].read_bytes()[:-7],
+                pickle.dumps(("0" * 64, {})),  # another key
+                pickle.dumps((None, __import__("os").system))):  # a class or function from elsewhere
+        files[0].write_bytes(bad)
+        again = _config_probe(str(cache))
+        assert again["cached"] is False and again["results"] == off["results"]
+    os.chmod(cache, 0o770)  # a directory others may write to: not trusted
+    try:
+        assert _config_probe(str(cache))["cached"] is False
+    finally:
+        os.chmod(cache, 0o700)
