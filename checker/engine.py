@@ -401,6 +401,7 @@ class Engine:
         self._sids = itertools.count(1)
         self._sid: str | None = None  # the open session, kept from one agreement to the next
         self._busy = threading.Lock()  # held while the kept session evaluates
+        self._retractions: dict[tuple, tuple[str, str]] = {}  # texts of retraction (see _retract)
         self._keep = fact_keys(catalogue)  # the fact properties sent to the engine (see evaluate)
         # Actions whose evidence reads nothing from the matched facts need not be decoded.
         from checker.verdicts import reads_facts
@@ -429,8 +430,9 @@ class Engine:
         # Fact properties no rule pattern names cannot change a match; they are not sent to the
         # engine (smaller facts to parse, store and echo back).
         sent = build_facts(agreement, self._keep)
-        for fact in sent:
-            fact["sid"] = sid
+        for number, fact in enumerate(sent):  # an id of its own: durable_rules need not hash the fact for one,
+            fact["sid"] = sid                 # and the retraction names only the ids
+            fact["id"] = number
         outcome = RawOutcome(sent)
         errors: list[str] = []
         deadline = time.monotonic() + self.deadline
@@ -438,7 +440,7 @@ class Engine:
         def on_action(name: str, matched: dict) -> None:
             self._record(name, matched, outcome, sid)
 
-        triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid} for g in range(self.catalogue.trigger_groups)]
+        triggers = [{FACT_KIND: "trigger", "g": g, "sid": sid, "id": f"t{g}"} for g in range(self.catalogue.trigger_groups)]
         text, exact = facts_json(sent)
         decode = self._decoder(exact, sent, triggers, outcome, sid)
         kept = False
@@ -452,7 +454,7 @@ class Engine:
                 outcome.actions += drain(self.handle, state, on_action, deadline, self.max_actions, errors, decode,
                                          self._unread)
             if keep and not errors:
-                kept = self._retract(state, text, trigger_text if triggers else None, outcome, sid)
+                kept = self._retract(state, len(sent), len(triggers), outcome, sid)
         finally:
             if not kept:
                 self._end_session(sid)
@@ -500,7 +502,7 @@ class Engine:
                     value = conclusions.get(what[1])
                     if value is None:
                         return loads(message)
-                    matched[alias] = {FACT_KIND: "conclusion", CLAUSE_NAME: what[1], "value": value, "sid": sid}
+                    matched[alias] = conclusion_fact(what[1], value, sid)
                 else:
                     fact = known.get(what)
                     if fact is None:
@@ -510,24 +512,28 @@ class Engine:
 
         return decode
 
-    def _retract(self, state: int, text: str, trigger_text: str | None, outcome: RawOutcome, sid: str) -> bool:
+    def _retract(self, state: int, facts: int, triggers: int, outcome: RawOutcome, sid: str) -> bool:
         """Retract an agreement's facts from the session; True if it is empty and can take the next.
 
-        The trigger facts go first: every rule with a negation joins one, so once they are gone
-        no negation can come true as the facts it looks for disappear."""
+        Facts are retracted by their ids (a retraction needs nothing else). The trigger facts go
+        first: every rule with a negation joins one, so once they are gone no negation can come
+        true as the facts it looks for disappear; then the conclusions, then the data."""
+        key = (sid, facts, triggers)
+        parts = self._retractions.get(key)
+        if parts is None:  # the same few texts for every agreement
+            if len(self._retractions) > 64:
+                self._retractions.clear()
+            parts = self._retractions[key] = (
+                "[" + "".join(f'{{"sid": {json.dumps(sid)}, "id": "t{g}"}}, ' for g in range(triggers)),
+                ", ".join(f'{{"sid": {json.dumps(sid)}, "id": {n}}}' for n in range(facts)) + "]")
+        conclusions = "".join(f'{{"sid": {json.dumps(sid)}, "id": "k:{name}"}}, ' for name in outcome.conclusions)
         handle = self.handle
-        if trigger_text is not None:
-            dre.retract_facts(handle, trigger_text)
-        if outcome.conclusions:
-            dre.retract_facts(handle, json.dumps([
-                {FACT_KIND: "conclusion", CLAUSE_NAME: name, "value": value, "sid": sid}
-                for name, value in outcome.conclusions.items()]))
-        dre.retract_facts(handle, text)
+        dre.retract_facts(handle, parts[0] + conclusions + parts[1])
         if dre.start_action_for_state(handle, state):  # nothing may be left to do; if it is, end the session
             while dre.complete_and_start_action(handle, state):
                 pass
             return False
-        return True
+        return dre.get_facts(handle, sid) == "[]"  # and no fact left (else: end the session)
 
     def _end_session(self, sid: str) -> None:
         state = dre.assert_fact(self.handle, json.dumps({FACT_KIND: "end", "sid": sid}))[1]
@@ -554,8 +560,7 @@ class Engine:
         if conclude and conclude not in outcome.conclusions:
             value = kind == "holds"
             outcome.conclusions[conclude] = value
-            fact = {FACT_KIND: "conclusion", CLAUSE_NAME: conclude, "value": value, "sid": sid}
-            dre.assert_fact(self.handle, json.dumps(fact))
+            dre.assert_fact(self.handle, json.dumps(conclusion_fact(conclude, value, sid)))
 
     def close(self) -> None:
         if self.handle is not None:
@@ -564,6 +569,11 @@ class Engine:
                 self._sid = None
             dre.delete_ruleset(self.handle)
             self.handle = None
+
+
+def conclusion_fact(name: str, value: bool, sid: str) -> dict:
+    """The fact of a conclusion drawn in session ``sid`` (asserted, and handed to actions that match it)."""
+    return {FACT_KIND: "conclusion", CLAUSE_NAME: name, "value": value, "sid": sid, "id": f"k:{name}"}
 
 
 def _bound(patterns: list) -> tuple:

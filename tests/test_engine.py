@@ -394,6 +394,7 @@ def test_a_kept_session_gives_what_a_new_session_gives_in_any_order(catalogue):
     for indexes in (order, order[::-1], order[1::2] + order[::2] + order[:3]):
         for i in indexes:
             assert _outcome(engine.evaluate(agreements[i])) == expected[i], i
+            assert dre.get_facts(engine.handle, engine._sid) == "[]"  # every fact retracted
     assert engine._sid == "1"  # one session throughout
     engine.close()
 
@@ -438,7 +439,7 @@ def test_session_with_an_action_left_after_retraction_is_ended(tmp_path, monkeyp
         @staticmethod
         def retract_facts(handle, text):
             result = real(handle, text)
-            if '"agreement"' in text:
+            if '"id": 0}' in text:
                 dre.assert_fact(handle, json.dumps({"fk": "agreement", "budget__amount_per_year": 7, "sid": "1"}))
             return result
 
@@ -520,4 +521,29 @@ def test_evaluation_while_the_kept_session_is_busy_gets_its_own(catalogue):
         engine._busy.release()
     assert engine._sid == "1"
     assert _outcome(engine.evaluate(agreements[1])) == expected[1]
+    engine.close()
+
+
+def test_session_with_a_fact_left_after_retraction_is_ended(tmp_path, monkeypatch):
+    """If a retraction left a fact behind, the session is not kept (the next agreement's facts
+    must not meet it): it is ended and the next agreement starts a new one."""
+    import checker.engine as engine_module
+
+    cat = make_catalogue(tmp_path, rule("TEST-LEFT", "{path: budget.amount_per_year, gt: 0}\n"))
+    engine = Engine(cat)
+
+    class Forgetting:  # retracts everything but the agreement fact (id 0)
+        def __getattr__(self, name):
+            return getattr(dre, name)
+
+        @staticmethod
+        def retract_facts(handle, text):
+            return dre.retract_facts(handle, json.dumps([f for f in json.loads(text) if f["id"] != 0]))
+
+    monkeypatch.setattr(engine_module, "dre", Forgetting())
+    engine.evaluate(agreement(budget={"amount_per_year": 5}))
+    assert engine._sid is None
+    monkeypatch.setattr(engine_module, "dre", dre)
+    second = engine.evaluate(agreement(budget={"amount_per_year": 0}))
+    assert [m.kind for m in second.matches["TEST-LEFT"]] == ["violated"] and engine._sid == "2"
     engine.close()
