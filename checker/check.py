@@ -136,6 +136,20 @@ def _die_with_parent() -> None:
 _parent_pid = os.getpid()  # set again by check_many before it starts workers
 
 
+def _widen_pipe(queue: Any, size: int = 1 << 20) -> None:
+    """Linux: make the pipe under ``queue`` hold ``size`` bytes (default 64 KiB). A worker's
+    outcome larger than the pipe (a JSON part is ~115 KB) is written by its queue's feeder
+    thread in pieces, each after the thread has got the GIL back from the checking main thread
+    (up to the 5 ms switch interval): meanwhile the parent waits in the middle of reading it.
+    Measured: the parent idle a third of a 2,000-file ``--jobs 2 -o json`` run."""
+    try:
+        import fcntl
+
+        fcntl.fcntl(queue._writer.fileno(), fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError):  # not Linux, or above the system's pipe limit
+        pass
+
+
 def default_jobs() -> int:
     """The number of CPUs this process may use."""
     try:
@@ -216,6 +230,7 @@ def iter_check(paths: Sequence[str], catalogue: Catalogue, *, jobs: int, lang: s
     context = multiprocessing.get_context(_start_method())
     counter = context.Value("i", 0)
     results = context.Queue()
+    _widen_pipe(results)
     processes = [context.Process(target=_worker_main, daemon=True,
                                  args=(counter, results, paths, waivers, chunks, catalogue, lang, check_date,
                                        selected, finish))
