@@ -213,7 +213,8 @@ def _enum_values(path: str) -> frozenset[str]:
     return frozenset(m.value for m in enum) if enum is not None else frozenset()
 
 
-@lru_cache(maxsize=4096)  # pure; the same open details come up in agreement after agreement
+@lru_cache(maxsize=256)  # pure; the same open details come up in agreement after agreement (bounded small:
+# the entries are whole texts, and a batch of 100,000 files must not grow with the variety of its drafts)
 def _details(paths: tuple[str, ...], whole_items: bool) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(German, English) descriptions of the open details, each once; ``whole_items``: the fields of
     list items are described generically (``services[].claim``), a clause's status is left out. The
@@ -227,7 +228,7 @@ def _details(paths: tuple[str, ...], whole_items: bool) -> tuple[tuple[str, ...]
     return tuple(dict.fromkeys(de)), tuple(dict.fromkeys(description_en(d) for d in descs if d))
 
 
-@lru_cache(maxsize=4096)  # pure
+@lru_cache(maxsize=256)  # pure; whole texts: kept small like _details
 def _text(key: str, kind: str, paths: tuple[str, ...], authored: Optional[tuple[str, str]]) -> tuple[str, str]:
     if key in _TEXTS:
         de, en = _TEXTS[key]
@@ -255,7 +256,7 @@ def _text(key: str, kind: str, paths: tuple[str, ...], authored: Optional[tuple[
     return f"Bitte angeben: {reader_text(what)}.", f"Please state: {description_en(what)}."
 
 
-@lru_cache(maxsize=4096)  # pure
+@lru_cache(maxsize=256)  # pure; whole texts: kept small like _details
 def _group_text(ask_de: str, ask_en: str, members: tuple[str, ...],
                 fields: tuple[tuple[str, ...], ...]) -> tuple[str, str]:
     """A group's question, then each open part (``members``) with its open details ("Offen: ...") from
