@@ -138,3 +138,26 @@ def load_keyed(data: bytes, key: str, modules: tuple[str, ...]) -> Optional[obje
     except Exception:  # noqa: BLE001 - truncated, corrupt or foreign: the caller does the work instead
         return None
     return obj if stored_key == key else None
+
+
+def source_key(fmt: object, *sources: str) -> Optional[str]:
+    """The key of a cache entry made by pydantic from the code in ``sources``: a digest of ``fmt``,
+    the Python, pydantic and pydantic-core versions and the bytes of the source files (NUL between
+    them); None if a
+    source cannot be read."""
+    import hashlib
+    import sys
+
+    import pydantic
+    import pydantic_core
+
+    digest = hashlib.sha256(f"{fmt}\0{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
+    contents = []
+    try:
+        for source in sources:
+            with open(source, "rb") as handle:
+                contents.append(handle.read())
+    except (OSError, TypeError):
+        return None
+    digest.update(b"\0".join(contents))
+    return digest.hexdigest()

@@ -110,22 +110,10 @@ _settings_state: dict[str, bool] = {}  # "ready": the validator is made; "cached
 
 
 def _settings_cache_key() -> Optional[str]:
-    import hashlib
-    import sys
-
-    import pydantic
-    import pydantic_core
-
     from checker import rules
+    from checker.cachefiles import source_key
 
-    digest = hashlib.sha256(f"1\0{sys.version}\0{pydantic.VERSION}\0{pydantic_core.__version__}\0".encode())
-    try:
-        for source in (__file__, rules.__file__):
-            with open(source, "rb") as handle:
-                digest.update(handle.read() + b"\0")
-    except (OSError, TypeError):
-        return None
-    return digest.hexdigest()
+    return source_key(1, __file__, rules.__file__)
 
 
 def _load_settings_schema(data: bytes, key: str) -> Optional[dict]:

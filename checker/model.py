@@ -989,21 +989,9 @@ def _model_classes() -> list[type[BaseModel]]:
 
 
 def _schema_cache_key() -> Optional[str]:
-    import hashlib
-    import sys
+    from checker.cachefiles import source_key
 
-    import pydantic
-    import pydantic_core
-
-    try:
-        with open(__file__, "rb") as handle:
-            source = handle.read()
-    except OSError:
-        return None
-    digest = hashlib.sha256(f"{_SCHEMA_CACHE_FORMAT}\0{sys.version}\0{pydantic.VERSION}\0"
-                            f"{pydantic_core.__version__}\0".encode())
-    digest.update(source)
-    return digest.hexdigest()
+    return source_key(_SCHEMA_CACHE_FORMAT, __file__)
 
 
 def _without_metadata(node: object) -> object:
