@@ -8,7 +8,7 @@ run's waiver notes -- is kept in small form and written by :meth:`Stream.close`.
 
 The bytes are those of the whole-document renderers in :mod:`checker.formats` and
 :mod:`checker.ci_formats`: each output is its document rendered around placeholders
-(:data:`TOKEN`), with each placeholder replaced by the parts of its section. A section
+(:data:`TOKEN`, made of the run's random nonce), with each placeholder replaced by the parts of its section. A section
 whose text comes before anything that depends on all agreements (the JSON report's
 ``agreements``) goes straight into the output's sink; the others are spooled to anonymous
 temporary files and copied into the sink at the end. Every sink is a temporary file of
@@ -40,13 +40,9 @@ from checker.formats import ET, Context, Policy, dump_json
 from checker.safeio import Sink, spool
 from checker.verdicts import AgreementResult, RunInfo
 
-TOKEN = "@@budgetcheck-part-{}@@"
+TOKEN = "@@budgetcheck-part-{nonce}-{name}@@"  # nonce: the run's random Env.nonce, which no input can contain
 STREAMED = ("json", "junit", "sarif", "concise", "github", "gitlab", "baseline", "text", "markdown", "html")
 _SARIF_INDEX = b'"index": -1,'  # the artifact index of a result, known only to the parent
-
-
-def _token(name: str) -> str:
-    return TOKEN.format(name)
 
 
 def _split(text: str, token: str, whole_line: bool) -> tuple[str, str, str]:
@@ -105,9 +101,13 @@ class _Output:
             for name in self.sections:
                 self.indent[name] = _split(text, self.mark(name), self.whole_line)[1]
 
+    def token(self, name: str) -> str:
+        """The placeholder of section ``name`` (made of this run's nonce, like the placeholders in parts)."""
+        return TOKEN.format(nonce=self.env.nonce, name=name)
+
     def mark(self, name: str) -> str:
         """The placeholder of section ``name`` as it reads in the rendered frame."""
-        return f'"{_token(name)}"' if self.quoted else _token(name)
+        return f'"{self.token(name)}"' if self.quoted else self.token(name)
 
     # --------------------------------------------------------------- in the worker
     def part(self, result: AgreementResult) -> dict[str, Any]:
@@ -200,7 +200,7 @@ class _Json(_Output):
 
     def frame(self, filled: set[str]) -> str:
         env = self.env
-        agreements = [_token("agreements")] if "agreements" in filled else []
+        agreements = [self.token("agreements")] if "agreements" in filled else []
         return dump_json(formats.report_frame(agreements, run=env.run, policy=env.policy, count=self.results,
                                               failed=self.failed, totals=self.totals,
                                               run_notes=getattr(self, "run_notes", ()), errors=env.ctx.errors))
@@ -233,7 +233,7 @@ class _Sarif(_Output):
 
     def frame(self, filled: set[str]) -> str:
         env = self.env
-        listed = {name: ([_token(name)] if name in filled else []) for name in self.sections}
+        listed = {name: ([self.token(name)] if name in filled else []) for name in self.sections}
         return dump_json(formats.sarif_frame(listed["artifacts"], listed["results"], listed["notes"], run=env.run,
                                              policy=env.policy, lang=env.lang, run_notes=self.run_notes,
                                              rules=env.rules if self.results else [], ctx=env.ctx))
@@ -269,7 +269,7 @@ class _Junit(_Output):
     def frame(self, filled: set[str]) -> str:
         root = formats.junit_root()
         if "suites" in filled:
-            ET.SubElement(root, "testsuite", {"name": _token("suites")})
+            ET.SubElement(root, "testsuite", {"name": self.token("suites")})
         return formats.junit_close(root, self.total, lang=self.env.lang, ctx=self.env.ctx)
 
 
@@ -289,7 +289,7 @@ class _Lines(_Output):
                 "findings": [line.encode("utf-8") for line in second]}
 
     def frame(self, filled: set[str]) -> str:
-        return "".join(type(self).errors_of(self.env.ctx, self.env.lang)) + "".join(_token(n) for n in self.sections
+        return "".join(type(self).errors_of(self.env.ctx, self.env.lang)) + "".join(self.token(n) for n in self.sections
                                                                                      if n in filled)
 
 
@@ -314,7 +314,7 @@ class _Gitlab(_Output):
 
     def frame(self, filled: set[str]) -> str:
         issues: list[Any] = ci_formats.gitlab_errors(self.env.ctx, self.env.lang)
-        issues += [_token(name) for name in self.sections if name in filled]
+        issues += [self.token(name) for name in self.sections if name in filled]
         return dump_json(issues)
 
 
@@ -359,7 +359,7 @@ class _Text(_Output):
         return {"summary": [summary.encode("utf-8")] if summary else [], "agreements": [section.encode("utf-8")]}
 
     def frame(self, filled: set[str]) -> str:
-        return self.parts.frame(self.results, self.run_notes, (_token("summary"), _token("agreements")),
+        return self.parts.frame(self.results, self.run_notes, (self.token("summary"), self.token("agreements")),
                                 errors=self.env.ctx.errors)
 
     def close(self, run_notes: list) -> None:
