@@ -203,6 +203,25 @@ def test_an_empty_stream_writes_the_whole_document(tmp_path):
         sink.close()
 
 
+def test_section_placeholders_are_made_of_the_runs_nonce():
+    """No input can write a section placeholder: each run's placeholders carry its random nonce."""
+    import datetime as dt
+
+    from checker.stream import Env, Stream
+
+    run_info = RunInfo(__version__, "v", "d", 0, dt.date(2026, 1, 1).isoformat())
+    runs = []
+    for _run in range(2):
+        env = Env(run_info, Policy(Severity.blocker), "de", Context(), rules=[])
+        marks = set()
+        for output in Stream(list(MACHINE) + ["text", "html"], env).outputs:
+            for name in output.sections:
+                assert env.nonce in output.mark(name), (type(output).__name__, name)
+                marks.add(output.mark(name))
+        runs.append(marks)
+    assert runs[0] and not runs[0] & runs[1]
+
+
 def test_sinks_use_no_name_while_written(tmp_path):
     """The temporary file of a streamed target has no name until it is complete (O_TMPFILE)."""
     from checker.safeio import Writer
